@@ -1,0 +1,87 @@
+"""`make bench`: run every benchmark module under tests/bench/ and merge their sections.
+
+A benchmark module is `tests/bench/bench_<name>.py` with
+    def run() -> dict[str, dict]          # {section: {figure: value}}
+    GOALS: dict[str, tuple[str, float]]   # {"section.figure": ("<=" or ">=", goal)}
+Each module's sections replace only their own keys in tests/artifacts/bench.json, so a
+module can be run alone (`python tests/bench/run.py gas`) without losing the others.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ARTIFACT = BENCH_DIR.parent / "artifacts" / "bench.json"
+
+
+def load_module(path: Path):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(BENCH_DIR))
+    spec.loader.exec_module(module)
+    return module
+
+
+def merge(sections: dict[str, dict]) -> dict[str, dict]:
+    existing: dict[str, dict] = {}
+    if ARTIFACT.exists():
+        try:
+            existing = json.loads(ARTIFACT.read_text())
+        except json.JSONDecodeError:
+            existing = {}
+    existing.update(sections)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    tmp = ARTIFACT.with_suffix(".tmp")
+    tmp.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
+    tmp.replace(ARTIFACT)
+    return existing
+
+
+def verdict(value: object, goal: tuple[str, float]) -> str:
+    if not isinstance(value, int | float):
+        return "?"
+    op, target = goal
+    ok = value <= target if op == "<=" else value >= target
+    return "ok" if ok else "MISSED"
+
+
+def main(selected: list[str]) -> int:
+    modules = sorted(BENCH_DIR.glob("bench_*.py"))
+    if selected:
+        modules = [m for m in modules if m.stem.removeprefix("bench_") in selected]
+    goals: dict[str, tuple[str, float]] = {}
+    failed = []
+    for path in modules:
+        started = time.monotonic()
+        print(f"== {path.stem} ...", flush=True)
+        try:
+            module = load_module(path)
+            sections = module.run()
+            goals.update(getattr(module, "GOALS", {}))
+            merge(sections)
+        except Exception as error:  # a broken benchmark must not hide the others
+            failed.append(path.stem)
+            print(f"   failed: {error!r}", flush=True)
+            continue
+        print(f"   done in {time.monotonic() - started:.1f} s", flush=True)
+    results = json.loads(ARTIFACT.read_text()) if ARTIFACT.exists() else {}
+    print(f"\n{'figure':45} {'value':>14} {'goal':>12}  verdict")
+    for section in sorted(results):
+        for key, value in sorted(results[section].items()) if isinstance(results[section], dict) else [("", results[section])]:
+            name = f"{section}.{key}" if key else section
+            goal = goals.get(name)
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            goal_text = f"{goal[0]} {goal[1]:g}" if goal else ""
+            print(f"{name:45} {shown:>14} {goal_text:>12}  {verdict(value, goal) if goal else ''}")
+    print(f"\nwritten to {ARTIFACT}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
