@@ -29,7 +29,8 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="numerbay",
-        description="NumerBay Desktop without a window: devnet, simulator, accounts, transactions, keeper.",
+        description="NumerBay Desktop without a window: "
+        "devnet, simulator, accounts, transactions, keeper.",
     )
     parser.add_argument("--version", action="version", version=f"numerbay {__version__}")
     parser.add_argument(
@@ -57,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0 if args.noun is None else 2
     args.data_dir = ensure_data_dir(resolve_data_dir(args.data_dir))
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s"
+    )
     try:
         return int(args.handler(args) or 0)
     except NumerbayError as error:

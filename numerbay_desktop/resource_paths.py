@@ -1,4 +1,4 @@
-"""Where the bundled resources are: beside the package in a checkout, inside a PyInstaller bundle."""
+"""Where the bundled resources are: beside the package, or inside a PyInstaller bundle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared test setup: every test gets its own data folder; nothing touches the user's real folders."""
+"""Shared test setup: each test has its own data folder; none touches the user's real ones."""
 
 from __future__ import annotations
 
@@ -25,3 +25,22 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def anvil():  # type: ignore[no-untyped-def]
+    """One anvil for the whole test session. Tests that change state roll back with
+    `evm_snapshot` / `evm_revert` (see `anvil_snapshot`)."""
+    from numerbay_desktop.devnet.anvil import Anvil
+
+    node = Anvil.start(port=0)
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def anvil_snapshot(anvil):  # type: ignore[no-untyped-def]
+    """The shared anvil, rolled back to its previous state after the test."""
+    snapshot_id = anvil.rpc("evm_snapshot")
+    yield anvil
+    anvil.rpc("evm_revert", [snapshot_id])

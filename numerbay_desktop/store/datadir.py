@@ -1,4 +1,4 @@
-"""Where the app keeps its state: the `--data-dir` option, then `NUMERBAY_DATA_DIR`, then the OS default.
+"""Where the app keeps its state: `--data-dir`, then `NUMERBAY_DATA_DIR`, then the OS default.
 
 Everything the app writes (settings, keystores, caches, logs, the devnet) lives below this one
 folder, so a test or a script isolates all state by pointing it elsewhere.

@@ -73,7 +73,9 @@ def main(selected: list[str]) -> int:
     results = json.loads(ARTIFACT.read_text()) if ARTIFACT.exists() else {}
     print(f"\n{'figure':45} {'value':>14} {'goal':>12}  verdict")
     for section in sorted(results):
-        for key, value in sorted(results[section].items()) if isinstance(results[section], dict) else [("", results[section])]:
+        entries = results[section]
+        rows = sorted(entries.items()) if isinstance(entries, dict) else [("", entries)]
+        for key, value in rows:
             name = f"{section}.{key}" if key else section
             goal = goals.get(name)
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
