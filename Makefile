@@ -45,7 +45,7 @@ bench: setup
 	$(OFFSCREEN) $(PY) tests/bench/run.py
 
 fuzz: setup
-	$(OFFSCREEN) NUMERBAY_FUZZ=1 $(VENV)/bin/pytest -m fuzz -p no:cacheprovider
+	$(OFFSCREEN) NUMERBAY_FUZZ=1 $(VENV)/bin/pytest -m fuzz --timeout=0
 
 tour: setup
 	$(OFFSCREEN) $(PY) tests/tour.py
