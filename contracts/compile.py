@@ -40,6 +40,10 @@ class ContractSpec:
 CONTRACTS: dict[str, ContractSpec] = {
     "MockNMR": ContractSpec(),
     "LocalAtomicStaking": ContractSpec(),
+    "NumerBayVault": ContractSpec(blueprint=True),
+    "VaultAdmin": ContractSpec(),
+    "VaultLens": ContractSpec(),
+    "VaultFactory": ContractSpec(),
 }
 
 # Top-level `contracts/*.vy` files that are modules meant only for import.

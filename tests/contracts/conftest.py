@@ -122,3 +122,5 @@ def authorize(staking: Any) -> AuthorizeFn:
         return authorization, signature
 
     return build
+
+from tests.contracts.vault_fixtures import *  # noqa: E402, F403
