@@ -1,4 +1,4 @@
-"""numerapi's own methods against the local Numerai: well-formed, plausible data; auth and scopes."""
+"""numerapi's own methods against the local Numerai: well-formed, plausible data, auth, scopes."""
 
 from __future__ import annotations
 
@@ -247,8 +247,10 @@ def test_v3_fields_reach_the_desk(
                       authorization=True)
     with pytest.raises(ValueError, match="Tournament 12"):
         api.raw_query("{ v3StakeConfig(tournamentId: 12) { address } }", authorization=True)
-    state = api.raw_query('{ v3StakeRound(roundId: "1433", tournamentId: 8) { state totalStaked } }',
-                          authorization=True)["data"]["v3StakeRound"]
+    state = api.raw_query(
+        '{ v3StakeRound(roundId: "1433", tournamentId: 8) { state totalStaked } }',
+        authorization=True,
+    )["data"]["v3StakeRound"]
     assert state == {"state": "OPEN", "totalStaked": str(10**18)}
     claims = api.raw_query(
         'query($s: String!) { v3StakeClaims(staker: $s, tournamentId: 8) { roundId } }',
