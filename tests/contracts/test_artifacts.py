@@ -8,17 +8,11 @@ blueprint (`FE7100` + initcode) is deployed as code.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,7 +20,6 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ANVIL = REPO / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 EIP170_LIMIT = 24_576
 # Vyper's blueprint preamble: deploys whatever follows it (length in bytes 1-2) as code.
 _PREAMBLE = bytes.fromhex("3d81600a3d39f3")
@@ -75,10 +68,10 @@ def test_staleness_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert compile_module.stale_reasons(name) == [f"import {import_key} changed"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture
+def chain_url(anvil_snapshot: Any) -> str:
+    """The session's anvil (default code size limit), rolled back after each test."""
+    return str(anvil_snapshot.rpc_url)
 
 
 def _rpc(url: str, method: str, params: list[Any]) -> Any:
@@ -89,36 +82,6 @@ def _rpc(url: str, method: str, params: list[Any]) -> Any:
     if "error" in reply:
         raise RuntimeError(reply["error"])
     return reply["result"]
-
-
-@pytest.fixture(scope="module")
-def chain_url() -> Iterator[str]:
-    """A private anvil with default settings (only the port is chosen)."""
-    if not ANVIL.is_file():
-        pytest.fail(f"anvil is missing at {ANVIL}: run `make setup`")
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _rpc(url, "eth_chainId", [])
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 def _deploy_code(url: str, code: bytes) -> int | None:
