@@ -40,21 +40,25 @@ Definitions (the verification panel cites these):
   vaults with a zero target. Cash and exits on their way back count in no vault.
 - **Rebalancing plan**: for each vault above its target, `request_exit` on whole lots that
   can exit now, the subset whose value comes closest to the excess without passing it
-  (fewer lots on ties); then deposits from cash into vaults below target, largest shortfall
-  first, each at most the shortfall, the capacity left and the cash left, and skipped
-  below the vault's minimum deposit. Exit proceeds arrive only after the lot's rounds
-  settle, so they never fund this plan's deposits. Neither step can pass a target, so the
-  drift after the plan is never above the drift before.
+  (fewer lots on ties; exact up to 24 exitable lots in a vault, largest-first beyond);
+  exiting and final lots are already leaving and are not holdings. Then deposits from
+  cash into vaults below target, largest shortfall first, each at most the shortfall, the
+  capacity left and the cash left, and skipped below the vault's minimum deposit (the
+  16-open-lots limit per account is the caller's check). Exit proceeds arrive only after
+  the lot's rounds settle, so they never fund this plan's deposits. Neither step can pass
+  a target, so the drift after the plan is never above the drift before.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 from numerbay_desktop.core.errors import InvalidInput
 
@@ -75,7 +79,7 @@ DISPERSION_SCALE = 0.05  # a per-round standard deviation of 0.05 halves the dis
 UNKNOWN_DRIFT_PART = 0.5
 
 DIVERSIFICATION_MAX = 2.0
-EXACT_LOT_LIMIT = 16  # exits are chosen by exact subset search up to this many lots per vault
+EXACT_LOT_LIMIT = 24  # exits are chosen by exact subset search up to this many lots per vault
 
 
 # ---------------------------------------------------------------- score statistics
@@ -222,21 +226,29 @@ def score_correlation(
     `None` with fewer than `min_overlap` common rounds or a constant series; clamped to
     [−1, 1] against rounding; symmetric in its two arguments.
     """
-    a, b = finite_scores(first), finite_scores(second)
+    return _pearson(finite_scores(first), finite_scores(second), min_overlap)
+
+
+def _pearson(a: Mapping[int, float], b: Mapping[int, float], min_overlap: int) -> float | None:
+    """`score_correlation` on series already cleaned by `finite_scores`."""
     common = sorted(a.keys() & b.keys())
     if len(common) < max(min_overlap, 2):
         return None
-    xs, ys = [a[r] for r in common], [b[r] for r in common]
+    xs, ys = list(map(a.__getitem__, common)), list(map(b.__getitem__, common))
     if xs == ys:
         return 1.0 if dispersion(xs) > 0 else None
-    mx, my = mean(xs), mean(ys)
-    dx, dy = [x - mx for x in xs], [y - my for y in ys]
-    sxx = math.fsum(d * d for d in dx)
-    syy = math.fsum(d * d for d in dy)
+    # map() with operator functions keeps the per-round work in C: a marketplace page
+    # correlates every vault with every holding.
+    dx = list(map(operator.sub, xs, repeat(mean(xs))))
+    dy = list(map(operator.sub, ys, repeat(mean(ys))))
+    sxx = math.fsum(map(operator.mul, dx, dx))
+    syy = math.fsum(map(operator.mul, dy, dy))
     if sxx == 0 or syy == 0:
         return None
-    sxy = math.fsum(p * q for p, q in zip(dx, dy, strict=True))
+    sxy = math.fsum(map(operator.mul, dx, dy))
     denominator = math.sqrt(sxx) * math.sqrt(syy)
+    if not math.isfinite(denominator) or not math.isfinite(sxy):
+        return None
     return max(-1.0, min(1.0, sxy / denominator))
 
 
@@ -284,16 +296,36 @@ def diversification(
     min_overlap: int = DEFAULT_MIN_OVERLAP,
 ) -> float | None:
     """Diversification of `candidate` against the held models (see the module docstring)."""
-    candidate_scores = scores.get(candidate, {})
-    correlations: dict[str, float | None] = {}
-    for model in holdings:
-        if model == candidate:
-            correlations[model] = 1.0
-        else:
-            correlations[model] = score_correlation(
-                candidate_scores, scores.get(model, {}), min_overlap
-            )
-    return diversification_from_correlations(correlations, holdings)
+    return diversification_scores([candidate], holdings, scores, min_overlap)[candidate]
+
+
+def diversification_scores(
+    candidates: Iterable[str],
+    holdings: Mapping[str, int],
+    scores: Mapping[str, Mapping[int, float]],
+    min_overlap: int = DEFAULT_MIN_OVERLAP,
+) -> dict[str, float | None]:
+    """Diversification of many candidates (a marketplace page), cleaning each series once.
+
+    `holdings`: held model -> stake value in wei; `scores`: model -> round -> payout score.
+    """
+    cleaned: dict[str, dict[int, float]] = {}
+
+    def clean(model: str) -> dict[int, float]:
+        if model not in cleaned:
+            cleaned[model] = finite_scores(scores.get(model, {}))
+        return cleaned[model]
+
+    held = [model for model, value in holdings.items() if value > 0]
+    result: dict[str, float | None] = {}
+    for candidate in candidates:
+        correlations: dict[str, float | None] = {
+            model: 1.0 if model == candidate else _pearson(clean(candidate), clean(model),
+                                                           min_overlap)
+            for model in held
+        }
+        result[candidate] = diversification_from_correlations(correlations, holdings)
+    return result
 
 
 # ---------------------------------------------------------------- vault index: returns, sparkline
@@ -443,26 +475,47 @@ def allocation_drift(
     return deviation / (2 * total)
 
 
+def _subset_sums(lots: Sequence[LotHolding], limit: int) -> dict[int, tuple[LotHolding, ...]]:
+    """Every subset total up to `limit`, each with the fewest lots that reach it."""
+    sums: dict[int, tuple[LotHolding, ...]] = {0: ()}
+    for lot in lots:
+        for total, subset in list(sums.items()):
+            grown = total + lot.value
+            if grown <= limit and (grown not in sums or len(sums[grown]) > len(subset) + 1):
+                sums[grown] = (*subset, lot)
+    return sums
+
+
 def choose_exits(lots: Sequence[LotHolding], excess: Fraction) -> list[LotHolding]:
     """Exitable lots whose total value is as close to `excess` as possible without passing
-    it; fewer lots on ties. Exact up to `EXACT_LOT_LIMIT` lots, largest-first beyond."""
+    it; fewer lots on ties. Exact (meet in the middle) up to `EXACT_LOT_LIMIT` lots,
+    largest-first beyond."""
+    limit = math.floor(excess)
     candidates = sorted(
-        (lot for lot in lots if lot.can_exit and 0 < lot.value <= excess),
+        (lot for lot in lots if lot.can_exit and 0 < lot.value <= limit),
         key=lambda lot: (-lot.value, lot.lot_id),
     )
+    if sum(lot.value for lot in candidates) <= limit:
+        return candidates
     if len(candidates) > EXACT_LOT_LIMIT:
         chosen: list[LotHolding] = []
         for lot in candidates:
-            if sum(c.value for c in chosen) + lot.value <= excess:
+            if sum(c.value for c in chosen) + lot.value <= limit:
                 chosen.append(lot)
         return chosen
-    best: dict[int, tuple[LotHolding, ...]] = {0: ()}
-    for lot in candidates:
-        for total, subset in list(best.items()):
-            grown = total + lot.value
-            if grown <= excess and (grown not in best or len(best[grown]) > len(subset) + 1):
-                best[grown] = (*subset, lot)
-    return list(best[max(best)])
+    half = len(candidates) // 2
+    left = _subset_sums(candidates[:half], limit)
+    right = _subset_sums(candidates[half:], limit)
+    right_totals = sorted(right)
+    best_key: tuple[int, int] = (0, 0)
+    best: tuple[LotHolding, ...] = ()
+    for total, subset in left.items():
+        # the largest right total that still fits (0 always does)
+        fit = right_totals[bisect_right(right_totals, limit - total) - 1]
+        key = (total + fit, -(len(subset) + len(right[fit])))
+        if key > best_key:
+            best_key, best = key, subset + right[fit]
+    return sorted(best, key=lambda lot: (-lot.value, lot.lot_id))
 
 
 def plan_rebalance(
@@ -534,6 +587,7 @@ __all__ = [
     "dispersion",
     "diversification",
     "diversification_from_correlations",
+    "diversification_scores",
     "drift",
     "finite_scores",
     "hit_rate",

@@ -27,6 +27,7 @@ from numerbay_desktop.core.analytics import (
     correlation_matrix,
     diversification,
     diversification_from_correlations,
+    diversification_scores,
     drift,
     index_return,
     one_year_return,
@@ -176,6 +177,14 @@ def test_diversification_from_scores_of_an_opposite_model() -> None:
     assert diversification("c", {"a": NMR}, {"a": a, "c": c}) == pytest.approx(2.0)
 
 
+def test_diversification_scores_agree_with_one_at_a_time() -> None:
+    scores = {f"m{i}": {r: float((r * (i + 3)) % 11) for r in range(60)} for i in range(6)}
+    holdings = {"m0": 5 * NMR, "m1": NMR, "m2": 0}
+    many = diversification_scores(scores, holdings, scores)
+    assert many == {m: diversification(m, holdings, scores) for m in scores}
+    assert many["m0"] is not None and 0 <= many["m0"] <= DIVERSIFICATION_MAX
+
+
 # ---------------------------------------------------------------- returns, sparkline
 
 
@@ -222,6 +231,28 @@ def test_choose_exits_finds_the_closest_subset_without_passing() -> None:
     assert choose_exits(lots, Fraction(3)) == []
     locked = [LotHolding(1, 5, False), LotHolding(2, 3, True)]
     assert [lot.lot_id for lot in choose_exits(locked, Fraction(5))] == [2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 60), st.booleans()), max_size=10),
+    st.fractions(min_value=0, max_value=300, max_denominator=7),
+)
+def test_choose_exits_is_optimal_against_brute_force(
+    spec: list[tuple[int, bool]], excess: Fraction
+) -> None:
+    lots = [LotHolding(i, value, unlocked) for i, (value, unlocked) in enumerate(spec)]
+    chosen = choose_exits(lots, excess)
+    assert all(lot.can_exit for lot in chosen)
+    assert len({lot.lot_id for lot in chosen}) == len(chosen)
+    open_lots = [lot for lot in lots if lot.can_exit]
+    best = (0, 0)
+    for mask in range(1 << len(open_lots)):
+        subset = [lot for i, lot in enumerate(open_lots) if mask >> i & 1]
+        total = sum(lot.value for lot in subset)
+        if total <= excess:
+            best = max(best, (total, -len(subset)))
+    assert (sum(lot.value for lot in chosen), -len(chosen)) == best
 
 
 def test_choose_exits_beyond_the_exact_limit_stays_under_the_excess() -> None:
