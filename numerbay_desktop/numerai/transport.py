@@ -149,7 +149,10 @@ def run_query(
     try:
         result = api.raw_query(query, variables, authorization=auth, retries=1, delay=0, backoff=1)
     except ValueError as error:
-        raise _query_error(str(error), outcome) from None
+        message = str(error)
+        for secret in api.token or ():  # a server that echoes the key must not show it
+            message = message.replace(secret, "***") if secret else message
+        raise _query_error(message, outcome) from None
     finally:
         _local.config = None
     if not result:
@@ -163,10 +166,10 @@ def run_query(
 def _query_error(message: str, outcome: CallOutcome) -> NumeraiError:
     if message == "API keys required for this action.":
         return NumeraiAuthError("This needs a Numerai API key: add one in the settings.")
-    shown = " ".join(message.split())[:240] or "no reason given"
+    shown = " ".join(message.split())[:240].rstrip(".") or "no reason given"
     if _AUTH_WORDS.search(message) or outcome.status in (401, 403):
-        return NumeraiAuthError(f"Numerai refused the API key: {shown}")
-    return NumeraiQueryError(f"Numerai refused the request: {shown}", outcome.error_fields)
+        return NumeraiAuthError(f"Numerai refused the API key: {shown}.")
+    return NumeraiQueryError(f"Numerai refused the request: {shown}.", outcome.error_fields)
 
 
 def _silent_failure(outcome: CallOutcome) -> NumeraiError:
