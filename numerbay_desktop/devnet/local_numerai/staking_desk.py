@@ -42,7 +42,7 @@ from eth_account import Account
 from web3 import Web3
 
 from numerbay_desktop.core import abs as abs_codec
-from numerbay_desktop.core.errors import ConfigurationError, NumerbayError
+from numerbay_desktop.core.errors import ConfigurationError, InvalidInput, NumerbayError
 from numerbay_desktop.resource_paths import contract_artifact
 
 WAD = 10**18
@@ -97,7 +97,7 @@ def _canonical_model_id(numerai_model_id: str) -> str | None:
     """The lowercase canonical UUID of a Numerai model id; None if it is not one."""
     try:
         return abs_codec.numerai_model_id(abs_codec.model_id_bytes32(numerai_model_id))
-    except abs_codec.InvalidInput:
+    except InvalidInput:
         return None
 
 
@@ -123,7 +123,7 @@ class StakingDesk:
         self._signer_key = bytes(signer_key)
         self._operator = Account.from_key(operator_key)
         self.signer_address = str(Account.from_key(signer_key).address)
-        self.operator_address = str(self._operator.address)
+        self.operator_address = Web3.to_checksum_address(self._operator.address)
         self.chain_id = int(w3.eth.chain_id)
         on_chain_signer = self.staking.functions.authorization_signer().call()
         if on_chain_signer != self.signer_address:
@@ -382,7 +382,7 @@ class StakingDesk:
         for staker, model_id, amount, submission in positions:
             try:
                 numerai_id: str | None = abs_codec.numerai_model_id(model_id)
-            except abs_codec.InvalidInput:
+            except InvalidInput:
                 numerai_id = None  # not a Numerai model id: returns 0
             ret = returns.get(numerai_id, 0) if numerai_id else 0
             payout = amount * ret // WAD if ret > 0 else 0
