@@ -82,6 +82,27 @@ DIVERSIFICATION_MAX = 2.0
 EXACT_LOT_LIMIT = 24  # exits are chosen by exact subset search up to this many lots per vault
 
 
+# One sentence per figure, for the verification panel next to each number.
+DEFINITIONS: dict[str, str] = {
+    "coverage": "Rounds in the window with a submission, divided by the rounds open in it.",
+    "hit_rate": "Share of the scored rounds in the window whose payout score is above 0.",
+    "dispersion": "Population standard deviation of the payout scores in the window.",
+    "drift": "Mean of the last 20 payout scores minus the mean of the earlier ones, "
+    "divided by the dispersion; negative when the model got worse.",
+    "consistency": "100 × (0.35 coverage + 0.30 hit rate + 0.20 drift part + 0.15 "
+    "dispersion part); drift part = 1 − min(1, max(0, −drift)), dispersion part = "
+    "1 / (1 + dispersion / 0.05).",
+    "correlation": "Pearson correlation of two models' payout scores over their common "
+    "rounds (at least 20).",
+    "diversification": "1 − the stake-weighted mean correlation with the models you hold; "
+    "0 adds nothing new, 1 is uncorrelated, 2 moves against your portfolio.",
+    "return_3m": "The vault's index now divided by its index 91 days earlier, minus 1.",
+    "return_1y": "The vault's index now divided by its index 365 days earlier, minus 1.",
+    "allocation_drift": "Sum over vaults of |value − target × total| / (2 × total), total "
+    "including idle NMR.",
+}
+
+
 # ---------------------------------------------------------------- score statistics
 
 
@@ -567,6 +588,7 @@ def plan_rebalance(
 
 __all__ = [
     "DAY",
+    "DEFINITIONS",
     "DIVERSIFICATION_MAX",
     "ONE_YEAR",
     "THREE_MONTHS",

@@ -47,6 +47,18 @@ from numerbay_desktop.core.units import format_amount
 RAY = 10**27
 
 
+# One sentence per figure, for the verification panel next to each number.
+DEFINITIONS: dict[str, str] = {
+    "value": "What the lot is worth inside the vault now, net of accrued fees "
+    "(VaultLens.lot value).",
+    "pnl": "Value + NMR already returned − principal; every fee is already out of it.",
+    "pnl_before_fees": "P&L + fees paid + fees accrued.",
+    "return_on_principal": "P&L divided by principal.",
+    "allocation": "The vault's value divided by the value of all your lots.",
+    "invested": "NMR deposited minus NMR returned, at each point of the value history.",
+}
+
+
 class LotState(StrEnum):
     PENDING = "pending"
     JOINED = "joined"
@@ -428,6 +440,7 @@ def csv_rows(
 
 __all__ = [
     "CSV_HEADER",
+    "DEFINITIONS",
     "EXIT_STATES",
     "OPEN_STATES",
     "CancelEvent",

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from numerbay_desktop.core import analytics
 from numerbay_desktop.core.analytics import (
     DAY,
     DIVERSIFICATION_MAX,
@@ -115,6 +116,18 @@ def test_consistency_score_refuses_out_of_range_parts() -> None:
         consistency_score(Fraction(3, 2), Fraction(1), 0.0, 0.01)
     with pytest.raises(InvalidInput):
         consistency_score(Fraction(1), Fraction(1), 0.0, -0.01)
+
+
+def test_definitions_quote_the_constants_in_use() -> None:
+    text = analytics.DEFINITIONS["consistency"]
+    for weight in (analytics.COVERAGE_WEIGHT, analytics.HIT_RATE_WEIGHT, analytics.DRIFT_WEIGHT,
+                   analytics.DISPERSION_WEIGHT):
+        assert f"{weight:.2f}" in text
+    assert f"{analytics.DISPERSION_SCALE}" in text
+    assert f"last {analytics.DEFAULT_RECENT} " in analytics.DEFINITIONS["drift"]
+    assert f"at least {analytics.DEFAULT_MIN_OVERLAP}" in analytics.DEFINITIONS["correlation"]
+    assert f"{analytics.THREE_MONTHS // DAY} days" in analytics.DEFINITIONS["return_3m"]
+    assert f"{ONE_YEAR // DAY} days" in analytics.DEFINITIONS["return_1y"]
 
 
 # ---------------------------------------------------------------- correlation and diversification
