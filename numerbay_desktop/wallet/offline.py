@@ -8,6 +8,12 @@ Request (JSON, `format: numerbay/sign-request`, `version: 1`)::
              {kind: "message", from, message (0x-hex), summary, signing_hash},
              {kind: "typed_data", from, typed_data {...EIP-712...}, summary, signing_hash}]}
 
+`envelope_hash` is keccak of the canonical JSON of everything else: it catches accidental
+edits and corruption. It is not a signature (the online copy holds no key the offline one
+trusts), so the real defence against a deliberate lie is that the offline side decodes every
+item itself and flags a summary that differs, and the online side accepts only a response
+bound to the exact request it made.
+
 Transactions travel together in nonce order (an approval and the deposit it enables), so
 the air gap is crossed once. Amounts are decimal strings (uint256 does not fit JSON numbers).
 
@@ -122,6 +128,10 @@ class SignRequest:
     items: tuple[Item, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The envelope, sealed with `envelope_hash` so an accidental edit is caught on import."""
+        return {**self._body(), "envelope_hash": "0x" + self.digest().hex()}
+
+    def _body(self) -> dict[str, Any]:
         return {
             "format": REQUEST_FORMAT,
             "version": VERSION,
@@ -138,7 +148,7 @@ class SignRequest:
 
     def digest(self) -> bytes:
         """keccak of the canonical JSON: what a response is bound to."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(self._body(), sort_keys=True, separators=(",", ":"))
         return bytes(keccak(canonical.encode("utf-8")))
 
     def transactions(self) -> list[TxItem]:
@@ -428,7 +438,7 @@ def _check_request(request: SignRequest, *, now: datetime) -> None:
 
 def _request_from_dict(document: Any) -> SignRequest:
     _exact_keys(document, {"format", "version", "request_id", "created_at", "expires_at",
-                           "chain_id", "account", "items"}, "request")
+                           "chain_id", "account", "items", "envelope_hash"}, "request")
     if document["format"] != REQUEST_FORMAT or document["version"] != VERSION:
         raise EnvelopeError("This file is not a NumerBay signing request of a known version.")
     request_id = document["request_id"]
@@ -441,7 +451,7 @@ def _request_from_dict(document: Any) -> SignRequest:
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
         raise EnvelopeError(f"A request holds between 1 and {MAX_ITEMS} items.")
     parsed = tuple(_item_from_dict(raw, n) for n, raw in enumerate(items, start=1))
-    return SignRequest(
+    request = SignRequest(
         request_id,
         _time(document["created_at"], "created_at"),
         _time(document["expires_at"], "expires_at"),
@@ -449,6 +459,11 @@ def _request_from_dict(document: Any) -> SignRequest:
         _address(document["account"], "account"),
         parsed,
     )
+    if _hex(document["envelope_hash"], "envelope_hash", 32) != request.digest():
+        raise EnvelopeError(
+            "The request was changed after it was made (its envelope hash does not match)."
+        )
+    return request
 
 
 def _item_from_dict(raw: Any, position: int) -> Item:

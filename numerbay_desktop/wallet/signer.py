@@ -237,12 +237,12 @@ def decode_signed(raw: bytes) -> SignedTx:
     fields = fields.validated()
     digest = signing_hash(fields)
     sender = recover_hash(digest, v, r, s)
-    if _encode_signed(fields, v, r, s) != raw:
+    if encode_signed(fields, v, r, s) != raw:
         raise InvalidTransaction("This signed transaction is not canonically encoded.")
     return SignedTx(raw, bytes(keccak(raw)), digest, sender, fields, fields.display())
 
 
-def _encode_signed(tx: TxFields, v: int, r: int, s: int) -> bytes:
+def encode_signed(tx: TxFields, v: int, r: int, s: int) -> bytes:
     to = b"" if tx.to is None else bytes.fromhex(tx.to[2:])
     if tx.gas_price is not None:
         items: list[Any] = [
