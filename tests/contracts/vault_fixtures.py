@@ -8,7 +8,7 @@ settle it) so tests read as the story they check.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,7 @@ class VaultWorld:
     authorize: Any
     vault_deployer: Any
     admin_deployer: Any
+    model_id: bytes = MODEL_ID
     next_round: int = 1343
     leaves: dict[int, list[bytes]] = field(default_factory=dict)
 
@@ -125,7 +126,7 @@ class VaultWorld:
         """Open a round, get Numerai's authorization for the vault, stake; returns the round id."""
         rid = self.open_round(round_id)
         authorization, signature = self.authorize(
-            round_id=rid, staker=self.vault.address, model_id=MODEL_ID
+            round_id=rid, staker=self.vault.address, model_id=self.model_id
         )
         self.vault.stake_round(
             authorization.as_tuple(), amount, signature, sender=sender or self.owner
@@ -138,7 +139,8 @@ class VaultWorld:
         if boa.env.timestamp < close_time:
             boa.env.time_travel(seconds=close_time - boa.env.timestamp)
         bystander = abs_codec.leaf(round_id, self.numerai, OTHER_MODEL_ID, 0, 0)
-        leaves = [abs_codec.leaf(round_id, self.vault.address, MODEL_ID, payout, burn), bystander]
+        mine = abs_codec.leaf(round_id, self.vault.address, self.model_id, payout, burn)
+        leaves = [mine, bystander]
         self.leaves[round_id] = leaves
         self.nmr.mint(self.numerai, payout)
         if payout:
@@ -247,3 +249,25 @@ def vault_world(
         vault_deployer=vault_deployer,
         admin_deployer=vault_admin_deployer,
     )
+
+
+@pytest.fixture
+def make_world(vault_world: VaultWorld, vault_full_abi: Any) -> Any:
+    """Build another vault (own model id, schedule, bounds) in the same world."""
+
+    def build(
+        tiers: list[tuple[int, int, int]] | None = None,
+        commitments: list[tuple[int, int]] | None = None,
+        model_id: bytes = OTHER_MODEL_ID,
+        **overrides: int,
+    ) -> VaultWorld:
+        vault = make_vault(
+            vault_world.factory, vault_world.vault_deployer, vault_world.owner,
+            model_id=model_id, tiers=tiers, commitments=commitments, **overrides,
+        )
+        world = replace(vault_world, vault=vault, admin=vault_full_abi.at(vault.address))
+        world.model_id = model_id
+        world.leaves = {}
+        return world
+
+    return build
