@@ -40,6 +40,7 @@ class ContractSpec:
 CONTRACTS: dict[str, ContractSpec] = {
     "MockNMR": ContractSpec(),
     "LocalAtomicStaking": ContractSpec(),
+    "Multicall3": ContractSpec(),
     "NumerBayVault": ContractSpec(blueprint=True),
     "VaultAdmin": ContractSpec(),
     "VaultLens": ContractSpec(),
