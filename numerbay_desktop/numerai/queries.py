@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 PROFILE_FIELDS = "id username startDate nmrStaked bio isActive"
-SCORE_FIELDS = (
-    "roundNumber displayName value percentile day resolved date roundResolveTime submissionId"
-)
+SCORE_FIELDS = "roundNumber displayName value percentile day resolved date"
 DAILY_FIELDS = (
     "date corrRep corrRank mmcRep mmcRank tcRep tcRank fncV3Rep return13Weeks return52Weeks"
 )

@@ -133,13 +133,14 @@ def score_rows(
     rounds: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Submission scores, newest round first, one row per (round, score name)."""
-    metrics = [m for m in METRICS if display_name in (None, m)]
+    metrics = [(m, METRIC_INDEX[m]) for m in METRICS if display_name in (None, m)]
     numbers = rounds if rounds is not None else t.submissions(model.id, now)
     rows: list[dict[str, Any]] = []
     seen_rounds = 0
     for number in numbers:
         latest_day = t.calendar.scoring_day(number, now)
-        if latest_day == 0:
+        score_day = latest_day if day is None else day
+        if latest_day == 0 or not 1 <= score_day <= latest_day or not t.has_round(number):
             continue
         times = t.calendar.times(number)
         is_resolved = now >= times.resolve_time
@@ -148,28 +149,37 @@ def score_rows(
         seen_rounds += 1
         if last_n_rounds is not None and seen_rounds > last_n_rounds:
             break
-        for metric in metrics:
-            scored = t.score_at(model.id, number, metric, now, day)
-            if scored is None:
+        col = number - t.first_round
+        finals = t.scores[:, model.index, col]
+        priors = t.reps[:, model.index, max(col - 1, 0)]
+        percentiles = t.percentiles[:, model.index, col]
+        weight = score_day / 20  # intra-round scores converge on the final one
+        span = (times.resolve_time - times.score_time) / 19
+        base = {
+            "roundId": t.round_id(number),
+            "submissionId": t.submission_id(model.id, number),
+            "roundNumber": number,
+            "roundResolveTime": iso_time(times.resolve_time),
+            "roundScoreTime": iso_time(times.score_time),
+            "roundCloseStakingTime": iso_time(times.close_staking_time),
+            "version": "1",
+            "date": iso_time(times.score_time + (score_day - 1) * span),
+            "day": score_day,
+            "resolveDate": iso_time(times.resolve_time),
+            "resolved": is_resolved and score_day == 20,
+        }
+        for metric, m in metrics:
+            final = float(finals[m])
+            if math.isnan(final):
                 continue
-            value, score_day = scored
-            span = (times.resolve_time - times.score_time) / 19
+            prior = 0.0 if math.isnan(priors[m]) else float(priors[m])
+            value = final if score_day == 20 else round(prior + (final - prior) * weight, 6)
             rows.append(
                 {
-                    "roundId": t.round_id(number),
-                    "submissionId": t.submission_id(model.id, number),
-                    "roundNumber": number,
-                    "roundResolveTime": iso_time(times.resolve_time),
-                    "roundScoreTime": iso_time(times.score_time),
-                    "roundCloseStakingTime": iso_time(times.close_staking_time),
+                    **base,
                     "value": value,
-                    "percentile": t.percentile(model.id, number, metric) if is_resolved else None,
+                    "percentile": float(percentiles[m]) if is_resolved else None,
                     "displayName": metric,
-                    "version": "1",
-                    "date": iso_time(times.score_time + (score_day - 1) * span),
-                    "day": score_day,
-                    "resolveDate": iso_time(times.resolve_time),
-                    "resolved": is_resolved and score_day == 20,
                 }
             )
     return rows

@@ -74,6 +74,7 @@ class Tournament:
         self.returns = self._round_returns()  # (model, round); 0 without a submission
         self.reps = self._reputations()  # (metric, model, round) as of each round's resolution
         self.ranks = self._ranks()  # (metric, model, round); 0: unranked
+        self.percentiles = self._percentiles()  # (metric, model, round) among submitters
         # Running sums of round returns with a leading 0, for O(1) window returns.
         self.cum_returns = np.pad(np.cumsum(self.returns, axis=1), ((0, 0), (1, 0)))
 
@@ -164,6 +165,18 @@ class Tournament:
         np.put_along_axis(ranks, order, np.broadcast_to(positions, order.shape), axis=1)
         return np.where(np.isnan(self.reps), 0, ranks)
 
+    def _percentiles(self) -> np.ndarray:
+        missing = np.isnan(self.scores)
+        filled = np.where(missing, np.inf, self.scores)
+        order = np.argsort(filled, axis=1, kind="stable")
+        below = np.empty_like(order)
+        positions = np.arange(filled.shape[1])[None, :, None]
+        np.put_along_axis(below, order, np.broadcast_to(positions, order.shape), axis=1)
+        valid = (~missing).sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = below / np.maximum(valid - 1, 1)
+        return np.where(missing, np.nan, np.round(share, 6))
+
     # ---------------------------------------------------------------- rounds
     def has_round(self, number: int) -> bool:
         return self.first_round <= number < self.first_round + self.n_rounds
@@ -226,17 +239,16 @@ class Tournament:
         col = round_number - self.first_round
         prior = self.reps[METRIC_INDEX[metric], index, max(col - 1, 0)]
         prior = 0.0 if np.isnan(prior) else float(prior)
+        if day == SCORING_DAYS:
+            return final, day
         weight = day / SCORING_DAYS  # intra-round scores converge on the final one
         return round(prior + (final - prior) * weight, 6), day
 
     def percentile(self, model_id: str, round_number: int, metric: str) -> float | None:
+        """Share of the round's submitters with a lower final score (0 worst, 1 best)."""
         col = round_number - self.first_round
-        row = self.scores[METRIC_INDEX[metric], :, col]
-        value = row[self.model_by_id[model_id].index]
-        if np.isnan(value):
-            return None
-        valid = row[~np.isnan(row)]
-        return round(float((valid < value).sum() / max(len(valid) - 1, 1)), 6)
+        value = self.percentiles[METRIC_INDEX[metric], self.model_by_id[model_id].index, col]
+        return None if np.isnan(value) else float(value)
 
     def round_return(self, round_number: int, model_id: str) -> Decimal:
         """clip(sum(score * multiplier), -1, 1) as an exact decimal (0 without a submission)."""
