@@ -77,7 +77,7 @@ def test_damaged_registry_is_moved_aside(tmp_path: Path) -> None:
     registry = AccountRegistry(tmp_path, scrypt=CHEAP)
     registry.watch("w", FIRST)
     (tmp_path / "accounts.json").write_text("{not json")
-    with pytest.raises(RegistryDamaged, match="moved to accounts.json.damaged"):
+    with pytest.raises(RegistryDamaged, match=r"moved to accounts\.json\.damaged"):
         registry.accounts()
     assert registry.accounts() == []
 

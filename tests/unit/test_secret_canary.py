@@ -64,7 +64,7 @@ def test_secrets_leave_no_trace(
         registry.import_private_key("plain", "0x" + CANARY_KEY, PASSWORD)
         hd = registry.import_mnemonic("phrase", CANARY_MNEMONIC, PASSWORD, index=2)
         derived_keys.append(derive_private_key(CANARY_MNEMONIC, 2).hex())
-        record, mnemonic = registry.generate("fresh", PASSWORD, words=24)
+        _, mnemonic = registry.generate("fresh", PASSWORD, words=24)
         assert mnemonic is not None
         generated.append(mnemonic)
         discover_addresses(CANARY_MNEMONIC, 3)
