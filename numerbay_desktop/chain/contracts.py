@@ -18,6 +18,8 @@ from functools import cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
+from eth_abi.grammar import TupleType
+from eth_abi.grammar import parse as parse_type
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -72,6 +74,21 @@ def abi_type(param: AbiEntry) -> str:
     return kind
 
 
+def checksummed(types: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+    """Decoded values with every address (also inside arrays and tuples) EIP-55 checksummed."""
+    return tuple(_checksum_value(parse_type(t), v) for t, v in zip(types, values, strict=True))
+
+
+def _checksum_value(kind: Any, value: Any) -> Any:
+    if kind.is_array:
+        return tuple(_checksum_value(kind.item_type, v) for v in value)
+    if isinstance(kind, TupleType):
+        return tuple(_checksum_value(k, v) for k, v in zip(kind.components, value, strict=True))
+    if getattr(kind, "base", None) == "address":
+        return str(to_checksum_address(value))
+    return value
+
+
 def signature(entry: AbiEntry) -> str:
     return f"{entry['name']}({','.join(abi_type(p) for p in entry.get('inputs', []))})"
 
@@ -120,14 +137,14 @@ class Function:
         if not self.output_types:
             return None
         try:
-            values = decode(list(self.output_types), data)
+            values = checksummed(self.output_types, decode(list(self.output_types), data))
         except Exception:
             raise AbiMismatch(f"The result of {self.signature} does not decode.") from None
         return values[0] if len(values) == 1 else tuple(values)
 
     def decode_input(self, data: bytes) -> tuple[Any, ...]:
         try:
-            return tuple(decode(list(self.input_types), data[4:]))
+            return checksummed(self.input_types, decode(list(self.input_types), data[4:]))
         except Exception:
             raise AbiMismatch(f"The calldata does not fit {self.signature}.") from None
 
