@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerbay_desktop.core import vault_math as vm
 from numerbay_desktop.core.analytics import LotHolding
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.portfolio import (
@@ -244,83 +243,6 @@ def test_value_series_matches_principal_times_growth(
         assert points[-1].value == int(expected)
         assert points[-1].invested == sum(amount for _, amount in deposits)
         assert all(p.value >= 0 for p in points)
-
-
-# The replay against vault_math's integer VaultModel (the contract's mirror).
-
-model_operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("deposit"), st.integers(1, 500)),
-        st.tuples(st.just("stake"), st.integers(1, 100)),
-        st.tuples(st.just("settle"), st.integers(-100, 100)),
-        st.tuples(st.just("fee"), st.integers(0, 9)),
-        st.tuples(st.just("exit"), st.integers(0, 9)),
-        st.tuples(st.just("fulfil"), st.just(0)),
-    ),
-    min_size=10,
-    max_size=40,
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(model_operations)
-def test_value_series_agrees_with_the_vault_model(ops: list[tuple[str, int]]) -> None:
-    schedule = vm.Schedule((vm.Tier(0, 500, 2_000),), (vm.Commitment(0, 0),))
-    model = vm.VaultModel(schedule, max_round_bps=2_000, max_at_stake_bps=9_500)
-    events: list[PortfolioEvent] = []
-    now = T0
-    for name, arg in [("deposit", 100), ("stake", 50), *ops]:
-        now += DAY
-        lots = [i for i in range(len(model.lots)) if not model.lots[i].closed]
-        if name == "deposit":
-            lot_id = model.deposit("u", arg * NMR, 0, now)
-            events.append(DepositEvent(now, "V", lot_id, arg * NMR, model.lots[lot_id].entry_seq))
-        elif name == "stake":
-            exposed = model.exposed_value
-            room = min(
-                exposed * model.max_round_bps // vm.BPS,
-                exposed * model.max_at_stake_bps // vm.BPS - model.at_stake,
-                model.idle - model.reserves,
-            )
-            amount = room * arg // 100
-            if amount > 0:
-                model.stake(amount, now)
-        elif name == "settle" and model.applied_count < model.stake_count:
-            seq = model.applied_count + 1
-            staked = model.sequences[seq - 1].amount
-            model.record(seq, staked + staked * arg // 100)
-            before = model.applied_count
-            model.apply(8)
-            for j in range(before + 1, model.applied_count + 1):
-                events.append(IndexEvent(now, "V", j, model.index[j]))
-        elif name == "fee" and lots:
-            lot_id = lots[arg % len(lots)]
-            charged = model.charge_fixed(lot_id, now)
-            if charged:
-                events.append(FeeEvent(now, "V", lot_id, charged))
-        elif name == "exit" and lots:
-            lot_id = lots[arg % len(lots)]
-            if model.state(lot_id) in (vm.JOINED, vm.ACTIVE):
-                charged = model.charge_fixed(lot_id, now)
-                if charged:
-                    events.append(FeeEvent(now, "V", lot_id, charged))
-                exit_seq = model.request_exit(lot_id, now)
-                events.append(ExitRequestEvent(now, "V", lot_id, exit_seq))
-        elif name == "fulfil":
-            while True:
-                before = model.claimable.get("u", 0)
-                done = model.fulfill(1)
-                if not done:
-                    break
-                amount = model.claimable.get("u", 0) - before
-                events.append(ExitFulfilledEvent(now, "V", done[0], amount))
-    open_lots = [i for i in range(len(model.lots)) if not model.lots[i].closed]
-    expected = sum(model.lot_value(i) for i in open_lots)
-    points = value_series(events)
-    replayed = points[-1].value if points else 0
-    # The model rounds units down at every step; the replay is exact until the last floor.
-    assert expected <= replayed + 1
-    assert replayed - expected <= 4 * (len(events) + 1)
 
 
 # ---------------------------------------------------------------- CSV export
