@@ -17,6 +17,8 @@ from dataclasses import dataclass
 SELECTOR_APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
 SELECTOR_INCREASE_ALLOWANCE = bytes.fromhex("39509351")  # increaseAllowance(address,uint256)
 SELECTOR_CHANGE_APPROVAL = bytes.fromhex("9281cd65")  # NMR changeApproval(address,uint256,uint256)
+SELECTOR_TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
+SELECTOR_TRANSFER_FROM = bytes.fromhex("23b872dd")  # transferFrom(address,address,uint256)
 
 # 2**255 and above is what wallets and dapps send as "infinite".
 UNLIMITED_ALLOWANCE = 2**255
@@ -99,6 +101,15 @@ def approval_amount(data: bytes) -> tuple[str, int] | None:
         return _word_address(words[0:32]), int.from_bytes(words[32:64], "big")
     if selector == SELECTOR_CHANGE_APPROVAL and len(words) >= 96:
         return _word_address(words[0:32]), int.from_bytes(words[64:96], "big")
+    return None
+
+
+def token_recipient(data: bytes) -> str | None:
+    """The address tokens go to, if `data` is an ERC-20 transfer or transferFrom."""
+    if data[:4] == SELECTOR_TRANSFER and len(data) >= 68:
+        return _word_address(data[4:36])
+    if data[:4] == SELECTOR_TRANSFER_FROM and len(data) >= 100:
+        return _word_address(data[36:68])
     return None
 
 
@@ -194,6 +205,10 @@ def review_transaction(
                 for f in lookalike_findings(spender, known | trusted)
                 if f not in findings
             ]
+        recipient = token_recipient(data)
+        if recipient is not None and normalize_address(recipient) not in trusted:
+            findings += [f for f in lookalike_findings(recipient, known) if f not in findings]
+            findings += first_time_recipient_findings(recipient, known)
     findings += unlimited_approval_findings(data)
     findings += unknown_selector_findings(data, known_selectors)
     return sorted(findings, key=lambda f: -f.severity)

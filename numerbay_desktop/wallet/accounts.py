@@ -139,12 +139,20 @@ class AccountRegistry:
         return self._store_key(name, key, password, None)
 
     def import_mnemonic(
-        self, name: str, mnemonic: str, password: str, *, index: int = 0, passphrase: str = ""
+        self,
+        name: str,
+        mnemonic: str,
+        password: str,
+        *,
+        index: int = 0,
+        passphrase: str = "",
+        path: str | None = None,
     ) -> AccountRecord:
-        """Import address `index` of a recovery phrase (show `hd.discover_addresses` first)."""
+        """Import address `index` of a recovery phrase, or the key at an explicit `path`
+        (show `hd.discover_addresses` first so the user picks the address they know)."""
         self._require_free(name)
-        key = derive_private_key(mnemonic, index, passphrase)
-        return self._store_key(name, key, password, derivation_path(index))
+        key = derive_private_key(mnemonic, index, passphrase, path=path)
+        return self._store_key(name, key, password, path or derivation_path(index))
 
     def import_keystore(self, name: str, source: Path, password: str) -> AccountRecord:
         self._require_free(name)

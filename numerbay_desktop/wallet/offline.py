@@ -33,7 +33,7 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -279,9 +279,10 @@ def review_request(
     registry: AbiRegistry,
     *,
     expected_chain_id: int | None = None,
-    known_addresses: frozenset[str] = frozenset(),
+    known_addresses: Iterable[str] = (),
 ) -> list[ItemReview]:
     """Decode every item ourselves; flag summary differences and risks."""
+    known = list(known_addresses)
     reviews = []
     for index, item in enumerate(request.items):
         findings: list[Finding] = []
@@ -293,7 +294,7 @@ def review_request(
                     data=item.fields.data,
                     chain_id=item.fields.chain_id,
                     expected_chain_id=expected_chain_id or request.chain_id,
-                    known_addresses=known_addresses,
+                    known_addresses=known,
                     known_selectors=registry.known_selectors(),
                     trusted_contracts=registry.contracts.keys(),
                 )

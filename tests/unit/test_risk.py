@@ -90,3 +90,12 @@ def test_unknown_selector_and_wrong_chain_sorted_by_severity() -> None:
     assert [f.code for f in findings] == ["wrong_chain", "unknown_selector"]
     assert "11155111" in findings[0].message
     assert findings[0].severity > findings[1].severity
+
+
+def test_token_transfer_recipient_is_checked() -> None:
+    data = TRANSFER + bytes(12) + bytes.fromhex(POISON[2:]) + (5).to_bytes(32, "big")
+    findings = review_transaction(
+        to=OTHER, data=data, chain_id=1, expected_chain_id=1,
+        known_addresses=[KNOWN], known_selectors={TRANSFER}, trusted_contracts=[OTHER],
+    )
+    assert [f.code for f in findings] == ["lookalike_address", "first_time_recipient"]
