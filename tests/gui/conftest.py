@@ -1,0 +1,62 @@
+"""GUI tests: offscreen Qt, and async tests on a qasync loop (pytest-asyncio 1.x loop factory hook).
+
+In async tests, wait with `await asyncio.sleep(...)` (the qasync loop runs Qt's events), never
+with `qtbot.waitUntil`, which would spin a nested event loop under the running one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator, Mapping
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    import qasync
+
+    app = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every asyncio test under tests/gui runs on a qasync loop (Qt events and asyncio together)."""
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture
+def main_window(qapp: QApplication) -> Iterator[object]:
+    """The main window as the app builds it (light theme, every page built), shown offscreen."""
+    from numerbay_desktop.ui.main_window import MainWindow
+    from numerbay_desktop.ui.theme import apply_theme
+
+    apply_theme(qapp, "light")
+    window = MainWindow()
+    window.resize(1180, 760)
+    window.show()
+    window.build_all_pages()
+    yield window
+    window.close()
+    window.deleteLater()
+    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # do not let windows pile up
+
+
+@pytest.fixture
+def reporter() -> Iterator[object]:
+    """The app's one failure reporter, with its record cleared and any dialog closed after."""
+    from numerbay_desktop.ui.errors_dialog import error_reporter
+
+    instance = error_reporter()
+    instance.reported.clear()
+    yield instance
+    if instance.dialog is not None:
+        instance.dialog.done(0)
+    instance.reported.clear()

@@ -1,0 +1,122 @@
+"""`make tour`: build the app's window and save a PNG of every page to tests/artifacts/tour/.
+
+Each stop is a name (it becomes the file name) and a `prepare` function that puts the window
+in the state to photograph; `prepare` may be a coroutine function (it runs on the qasync loop,
+so a stop can start the devnet, load data or open a dialog). Later issues append their stops
+to STOPS, for example:
+
+    STOPS.append(Stop("model", prepare=open_model_page))          # async def open_model_page(tour)
+    STOPS.append(Stop("review", prepare=open_review, target=lambda tour: tour.dialog))
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/tour.py [name ...]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "tests" / "artifacts" / "tour"
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from numerbay_desktop.ui.main_window import PAGE_KEYS, MainWindow  # noqa: E402
+from numerbay_desktop.ui.theme import apply_theme  # noqa: E402
+
+
+@dataclass
+class Tour:
+    """What a stop can reach: the app, the window, a private data folder, and shared state."""
+
+    app: QApplication
+    window: MainWindow
+    data_dir: Path
+    state: dict[str, object] = field(default_factory=dict)
+
+
+Prepare = Callable[[Tour], None] | Callable[[Tour], Awaitable[None]]
+
+
+@dataclass
+class Stop:
+    name: str
+    prepare: Prepare
+    # What to photograph (default: the main window), e.g. a dialog the stop opened.
+    target: Callable[[Tour], QWidget] = lambda tour: tour.window
+
+
+def page_stop(key: str, theme: str = "light", suffix: str = "") -> Stop:
+    def prepare(tour: Tour) -> None:
+        apply_theme(tour.app, theme)
+        tour.window.refresh_theme()
+        tour.window.show_page(key)
+
+    return Stop(f"{key}{suffix}", prepare)
+
+
+STOPS: list[Stop] = [page_stop(key) for key in PAGE_KEYS] + [
+    page_stop("marketplace", theme="dark", suffix="_dark"),
+    page_stop("settings", theme="dark", suffix="_dark"),
+]
+
+
+async def settle(app: QApplication, seconds: float = 0.05) -> None:
+    """Let layouts, style polish and pending paints finish before a photo."""
+    app.processEvents()
+    await asyncio.sleep(seconds)
+    app.processEvents()
+
+
+async def take(tour: Tour, stop: Stop) -> Path:
+    result = stop.prepare(tour)
+    if inspect.isawaitable(result):
+        await result
+    await settle(tour.app)
+    path = OUT / f"{stop.name}.png"
+    if not stop.target(tour).grab().save(str(path)):
+        raise RuntimeError(f"could not save {path}")
+    return path
+
+
+async def run(selected: list[str]) -> int:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    OUT.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="numerbay-tour-"))
+    os.environ["NUMERBAY_DATA_DIR"] = str(data_dir)
+    apply_theme(app, "light")
+    window = MainWindow()
+    window.build_all_pages()  # as the app shell does right after the first paint
+    window.settings_page.show_paths(data_dir, data_dir / "logs" / "numerbay-desktop.log")
+    window.settings_page.show_numerai_url("https://api-tournament.numer.ai")
+    window.resize(1180, 760)
+    window.show()
+    tour = Tour(app=app, window=window, data_dir=data_dir)
+    stops = [s for s in STOPS if not selected or any(n in s.name for n in selected)]
+    for stop in stops:
+        path = await take(tour, stop)
+        print(f"saved {path.relative_to(REPO)}")
+    window.close()
+    return 0
+
+
+def main() -> int:
+    import qasync
+
+    app = QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    with loop:
+        return loop.run_until_complete(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
