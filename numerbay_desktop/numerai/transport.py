@@ -108,8 +108,9 @@ def _seconds(value: str | None) -> float | None:
 
 
 def install_shim() -> None:
-    if not isinstance(numerapi.utils.requests, _RequestsShim):
-        numerapi.utils.requests = _RequestsShim()  # type: ignore[assignment]
+    utils: Any = numerapi.utils
+    if not isinstance(utils.requests, _RequestsShim):
+        utils.requests = _RequestsShim()
 
 
 def build_api(public_id: str | None, secret: str | None) -> numerapi.NumerAPI:
@@ -124,12 +125,14 @@ def build_api(public_id: str | None, secret: str | None) -> numerapi.NumerAPI:
         if added:
             root.addHandler(guard)  # basicConfig does nothing when root has a handler
         try:
-            api = numerapi.NumerAPI(verbosity="warning", show_progress_bars=False)
+            api = numerapi.NumerAPI(  # type: ignore[no-untyped-call]
+                verbosity="warning", show_progress_bars=False
+            )
         finally:
             if added:
                 root.removeHandler(guard)
     # Only the key the caller gave, never one from the environment or a .env file.
-    api.token = (public_id, secret) if public_id and secret else None
+    api.token = (public_id, secret) if public_id and secret else None  # type: ignore[assignment]
     return api
 
 

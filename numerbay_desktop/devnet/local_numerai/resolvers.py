@@ -52,7 +52,10 @@ class RequestContext:
         return self.tournament.account_by_name[self.key.username]
 
 
-def ctx(info: GraphQLResolveInfo) -> RequestContext:
+Info = GraphQLResolveInfo[RequestContext]
+
+
+def ctx(info: Info) -> RequestContext:
     context: RequestContext = info.context
     return context
 
@@ -95,7 +98,7 @@ def round_dict(t: Tournament, number: int, now: float) -> dict[str, Any]:
 
 
 def resolve_rounds(
-    info: GraphQLResolveInfo,
+    info: Info,
     tournament: int | None = None,
     number: int | None = None,
     status: str | None = None,
@@ -193,7 +196,7 @@ def find_model(t: Tournament, model_id: str) -> Model:
 
 
 def resolve_submission_scores(
-    info: GraphQLResolveInfo,
+    info: Info,
     modelId: str,
     displayName: str | None = None,
     version: str | None = None,
@@ -256,7 +259,7 @@ def is_active(t: Tournament, model: Model, now: float) -> bool:
 
 
 def user_profile(t: Tournament, model: Model, now: float) -> dict[str, Any]:
-    def latest_scores(_info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    def latest_scores(_info: Info) -> list[dict[str, Any]]:
         resolved = [n for n in t.submissions(model.id, now) if t.calendar.scoring_day(n, now) == 20]
         return score_rows(t, model, now, rounds=resolved[:1])
 
@@ -278,7 +281,7 @@ def user_profile(t: Tournament, model: Model, now: float) -> dict[str, Any]:
 
 
 def resolve_user_profile(
-    info: GraphQLResolveInfo,
+    info: Info,
     modelName: str | None = None,
     model_name: str | None = None,
     tournament: int | None = CLASSIC,
@@ -325,7 +328,7 @@ def leaderboard_row(t: Tournament, model: Model, rank: int, col: int) -> dict[st
 
 
 def resolve_leaderboard(
-    info: GraphQLResolveInfo, limit: int | None = None, offset: int | None = None, **_: Any
+    info: Info, limit: int | None = None, offset: int | None = None, **_: Any
 ) -> list[dict[str, Any]]:
     c = ctx(info)
     t = c.tournament
@@ -339,7 +342,7 @@ def resolve_leaderboard(
 
 
 def resolve_round_performances(
-    info: GraphQLResolveInfo,
+    info: Info,
     modelId: str,
     tournament: int | None = CLASSIC,
     lastNRounds: int | None = None,
@@ -409,7 +412,7 @@ def round_performance(t: Tournament, model: Model, number: int, now: float) -> d
 def model_dict(t: Tournament, model: Model, now: float) -> dict[str, Any]:
     account = t.account_by_name[model.username]
 
-    def submissions(_info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    def submissions(_info: Info) -> list[dict[str, Any]]:
         rows = []
         for number in t.submissions(model.id, now):
             opened = t.calendar.open_time(number)
@@ -442,7 +445,7 @@ def model_dict(t: Tournament, model: Model, now: float) -> dict[str, Any]:
     }
 
 
-def resolve_account(info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_account(info: Info) -> dict[str, Any]:
     c = ctx(info)
     account = c.account()
     t = c.tournament
@@ -464,7 +467,7 @@ def resolve_account(info: GraphQLResolveInfo) -> dict[str, Any]:
     }
 
 
-def resolve_model(info: GraphQLResolveInfo, modelId: str | None = None) -> dict[str, Any]:
+def resolve_model(info: Info, modelId: str | None = None) -> dict[str, Any]:
     c = ctx(info)
     account = c.account()
     model = c.tournament.model_by_id.get(str(modelId))
@@ -474,7 +477,7 @@ def resolve_model(info: GraphQLResolveInfo, modelId: str | None = None) -> dict[
 
 
 def resolve_account_profile(
-    info: GraphQLResolveInfo, username: str, tournament: int | None = CLASSIC
+    info: Info, username: str, tournament: int | None = CLASSIC
 ) -> dict[str, Any]:
     c = ctx(info)
     t = c.tournament
@@ -523,7 +526,7 @@ def resolve_account_profile(
     }
 
 
-def resolve_nmr_price(info: GraphQLResolveInfo) -> dict[str, Any]:
+def resolve_nmr_price(info: Info) -> dict[str, Any]:
     now = ctx(info).now
     day = int(now // 86_400)
     price = 8.0 + 1.5 * math.sin(day / 23.0) + 0.4 * math.sin(day / 3.1)

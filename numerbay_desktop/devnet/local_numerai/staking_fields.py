@@ -11,9 +11,9 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError
 
-from numerbay_desktop.devnet.local_numerai.resolvers import CLASSIC, RequestContext, ctx
+from numerbay_desktop.devnet.local_numerai.resolvers import CLASSIC, Info, RequestContext, ctx
 from numerbay_desktop.devnet.local_numerai.round_driver import RoundDriver
 
 NO_CHAIN = (
@@ -28,7 +28,7 @@ def _error(message: str, code: str = "BAD_REQUEST") -> GraphQLError:
     return GraphQLError(message, extensions={"code": code})
 
 
-def _desk(info: GraphQLResolveInfo, tournament_id: int | None) -> tuple[RequestContext, Any]:
+def _desk(info: Info, tournament_id: int | None) -> tuple[RequestContext, Any]:
     c = ctx(info)
     c.account(SCOPE)
     if tournament_id not in (None, CLASSIC):
@@ -82,13 +82,13 @@ def _desk_call(call: Callable[[], Any]) -> Any:
         raise _error(f"The staking desk refused: {error}") from error
 
 
-def resolve_config(info: GraphQLResolveInfo, tournamentId: int | None = None) -> dict[str, Any]:
+def resolve_config(info: Info, tournamentId: int | None = None) -> dict[str, Any]:
     _, desk = _desk(info, tournamentId)
     return _strings(_desk_call(desk.config))
 
 
 def resolve_round(
-    info: GraphQLResolveInfo,
+    info: Info,
     roundId: str,
     tournamentId: int | None = None,
 ) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def resolve_round(
 
 
 def resolve_auth(
-    info: GraphQLResolveInfo,
+    info: Info,
     submissionId: str,
     staker: str,
     maxAmount: str,
@@ -137,7 +137,7 @@ def resolve_auth(
 
 
 def resolve_claim(
-    info: GraphQLResolveInfo,
+    info: Info,
     roundId: str,
     modelId: str,
     staker: str,
@@ -156,7 +156,7 @@ def resolve_claim(
 
 
 def resolve_claims(
-    info: GraphQLResolveInfo,
+    info: Info,
     staker: str,
     tournamentId: int | None = None,
 ) -> list[dict[str, Any]]:
