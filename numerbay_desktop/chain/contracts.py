@@ -89,6 +89,36 @@ def _checksum_value(kind: Any, value: Any) -> Any:
     return value
 
 
+@cache
+def _all_simple_words(types: tuple[str, ...]) -> bool:
+    """Types whose value is one word read as is (the common view outputs): decoded without
+    eth_abi, which is slow for the thousands of results of a marketplace refresh."""
+    return all(
+        t in ("bool", "address") or (t.startswith(("uint", "int")) and "[" not in t)
+        for t in types
+    )
+
+
+def _simple_word(kind: str, word: bytes) -> Any:
+    value = int.from_bytes(word, "big")
+    if kind == "address":
+        if value >> 160:
+            raise AbiMismatch("A returned address has dirty high bytes.")
+        return str(to_checksum_address(word[12:]))
+    if kind == "bool":
+        if value > 1:
+            raise AbiMismatch("A returned bool is neither 0 nor 1.")
+        return value == 1
+    bits = int(kind.removeprefix("u").removeprefix("int") or 256)
+    if kind.startswith("int"):
+        value = int.from_bytes(word, "big", signed=True)
+        if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
+            raise AbiMismatch(f"A returned {kind} is out of range.")
+    elif value >> bits:
+        raise AbiMismatch(f"A returned {kind} is out of range.")
+    return value
+
+
 def signature(entry: AbiEntry) -> str:
     return f"{entry['name']}({','.join(abi_type(p) for p in entry.get('inputs', []))})"
 
@@ -136,6 +166,11 @@ class Function:
         """The returned value: one value for one output, a tuple for several, None for none."""
         if not self.output_types:
             return None
+        if _all_simple_words(self.output_types) and len(data) >= 32 * len(self.output_types):
+            words = [data[32 * i : 32 * i + 32] for i in range(len(self.output_types))]
+            pairs = zip(self.output_types, words, strict=True)
+            simple = tuple(_simple_word(t, w) for t, w in pairs)
+            return simple[0] if len(simple) == 1 else simple
         try:
             values = checksummed(self.output_types, decode(list(self.output_types), data))
         except Exception:

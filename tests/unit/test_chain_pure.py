@@ -9,6 +9,8 @@ from email.utils import format_datetime
 
 import pytest
 from eth_abi.abi import encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from numerbay_desktop.chain.batch import (
     MAX_CALLS_PER_CHUNK,
@@ -29,6 +31,7 @@ from numerbay_desktop.chain.contracts import (
 )
 from numerbay_desktop.chain.errors import (
     AbiMismatch,
+    BadResponse,
     CallReverted,
     RpcRejected,
     WrongChain,
@@ -181,11 +184,41 @@ def test_chunks_respect_count_and_gas() -> None:
     assert MAX_CALLS_PER_CHUNK == 256
 
 
-def test_aggregate3_encoding_matches_the_canonical_layout() -> None:
-    data = encode_aggregate3([Call(SPENDER, b"\x12\x34", allow_failure=False)])
-    assert data[:4].hex() == "82ad56cb"
-    reply = encode(["(bool,bytes)[]"], [[(True, b"\x01"), (False, b"")]])
-    assert decode_aggregate3(reply) == [CallOutcome(True, b"\x01"), CallOutcome(False, b"")]
+_calls = st.lists(
+    st.tuples(st.binary(min_size=20, max_size=20), st.booleans(), st.binary(max_size=100)),
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_calls)
+def test_aggregate3_encoding_is_eth_abi_s(rows: list[tuple[bytes, bool, bytes]]) -> None:
+    calls = [Call("0x" + a.hex(), data, allow_failure=ok) for a, ok, data in rows]
+    expected = bytes.fromhex("82ad56cb") + encode(
+        ["(address,bool,bytes)[]"], [[(c.target, c.allow_failure, c.data) for c in calls]]
+    )
+    assert encode_aggregate3(calls) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.binary(max_size=100)), max_size=8))
+def test_aggregate3_results_decode_as_eth_abi_does(rows: list[tuple[bool, bytes]]) -> None:
+    reply = encode(["(bool,bytes)[]"], [rows])
+    assert decode_aggregate3(reply) == [CallOutcome(ok, data) for ok, data in rows]
+    with pytest.raises(BadResponse):
+        decode_aggregate3(reply[:-33] if rows else b"\x00" * 31)
+
+
+def test_simple_outputs_decode_as_eth_abi_does() -> None:
+    view = ContractAbi.from_abi("T", [{
+        "type": "function", "name": "f", "inputs": [], "stateMutability": "view",
+        "outputs": [{"type": t} for t in ("uint256", "int128", "bool", "address", "uint8")],
+    }])
+    values = (2**256 - 1, -(2**127), True, SPENDER, 255)
+    data = encode(["uint256", "int128", "bool", "address", "uint8"], list(values))
+    assert view.function("f").decode_output(data) == values
+    with pytest.raises(AbiMismatch):
+        view.function("f").decode_output(data[:-32] + encode(["uint256"], [256]))
 
 
 # ------------------------------------------------------------------------- retries
