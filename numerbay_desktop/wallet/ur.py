@@ -6,12 +6,10 @@ Wire format (Blockchain Commons BCR-2020-005 / BCR-2020-012):
 * multipart:   ``ur:<type>/<seq>-<count>/<bytewords-minimal(cbor [seq, count, message_len,
   crc32(message), fragment]) ‖ crc32>``
 
-The encoder emits the ``count`` *pure* fragments (seq 1..count), which is exactly what a
-BC-UR fountain encoder emits first; an animated QR loops over them. It does not emit the
-later XOR-mixed fountain parts (seq > count). The decoder accepts pure parts in any order,
-repeated or not, and reports mixed parts as unsupported instead of guessing. A wallet that
-shows pure parts in a loop (Keystone, our own app) therefore interoperates in both
-directions.
+The encoder emits the ``count`` pure fragments (seq 1..count) and, on request, the
+fountain's XOR-mixed parts after them (`fountain.py`, checked against the reference
+vectors). The decoder accepts pure and mixed parts in any order, repeated or not, and
+finishes as soon as the parts seen determine the message.
 
 Everything a scan produces is hostile input: every failure raises `URError` (an
 `InvalidInput`) and nothing else.
@@ -31,6 +29,7 @@ import cbor2
 import segno
 
 from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.wallet.fountain import FountainSolver, choose_fragments, mixed_fragment
 
 _WORDS = (  # noqa: SIM905 (the word list as published)
     "able acid also apex aqua arch atom aunt away axis back bald barn belt beta bias blue body "
@@ -111,9 +110,15 @@ def bytewords_decode(text: str, *, minimal: bool = True) -> bytes:
 
 
 def encode_ur(
-    ur_type: str, cbor: bytes, *, max_fragment_len: int = DEFAULT_FRAGMENT_LEN
+    ur_type: str,
+    cbor: bytes,
+    *,
+    max_fragment_len: int = DEFAULT_FRAGMENT_LEN,
+    fountain_parts: int = 0,
 ) -> list[str]:
-    """One `ur:` string if the CBOR fits in one fragment, else the pure multipart sequence."""
+    """One `ur:` string if the CBOR fits in one fragment, else the multipart sequence: the
+    pure parts, then `fountain_parts` mixed parts (they let a scanner that missed frames
+    finish without waiting for the loop to come round)."""
     if not _TYPE.fullmatch(ur_type):
         raise URError("A UR type uses lowercase letters, digits and '-'.")
     if not 0 < len(cbor) <= MAX_MESSAGE_BYTES or max_fragment_len < 10:
@@ -125,8 +130,9 @@ def encode_ur(
     padded = cbor + bytes(count * fragment_len - len(cbor))
     checksum = zlib.crc32(cbor)
     parts = []
-    for seq in range(1, count + 1):
-        fragment = padded[(seq - 1) * fragment_len : seq * fragment_len]
+    fragments = [padded[i * fragment_len : (i + 1) * fragment_len] for i in range(count)]
+    for seq in range(1, count + 1 + max(0, min(fountain_parts, MAX_PARTS))):
+        fragment = mixed_fragment(fragments, choose_fragments(seq, count, checksum))
         part = cbor2.dumps([seq, count, len(cbor), checksum, fragment])
         parts.append(f"ur:{ur_type}/{seq}-{count}/{bytewords_encode(part)}")
     return parts
@@ -151,19 +157,21 @@ class URDecoder:
     _message_len: int = 0
     _checksum: int = 0
     _fragment_len: int = 0
-    _fragments: dict[int, bytes] | None = None
+    _fragments: dict[int, bytes] | None = None  # pure parts seen, to spot misreads
+    _solver: FountainSolver | None = None
     _single: bytes | None = None
 
     @property
     def complete(self) -> bool:
         return self._single is not None or (
-            self._fragments is not None and len(self._fragments) == self._count
+            self._solver is not None and self._solver.rank == self._count
         )
 
     def progress(self) -> float:
+        """Share of the fragments determined so far (0..1), for a progress bar."""
         if self._single is not None:
             return 1.0
-        return len(self._fragments or {}) / self._count if self._count else 0.0
+        return self._solver.rank / self._count if self._solver and self._count else 0.0
 
     def receive(self, text: str) -> bool:
         """Add one scanned part; returns True when the message is complete."""
@@ -204,31 +212,30 @@ class URDecoder:
             raise URError("This UR part announces an impossible message size.")
         if len(fragment) * count < message_len or len(fragment) * (count - 1) >= message_len:
             raise URError("This UR part's fragment size does not fit the message size.")
-        if self._fragments is None:
+        if self._fragments is None or self._solver is None:
             self.ur_type, self._count, self._message_len = ur_type, count, message_len
             self._checksum, self._fragment_len, self._fragments = checksum, len(fragment), {}
+            self._solver = FountainSolver(count, len(fragment))
         elif (count, message_len, checksum, len(fragment)) != (
             self._count, self._message_len, self._checksum, self._fragment_len
         ):
             raise URError("This UR part belongs to a different message than the earlier parts.")
-        if seq > count:
-            raise URError(
-                "This code uses BC-UR fountain (mixed) parts, which this app does not decode; "
-                "keep scanning, or show the sequence without fountain parts."
-            )
-        previous = self._fragments.get(seq)
-        if previous is not None and previous != fragment:
-            raise URError("Two scans of the same UR part differ.")
-        self._fragments[seq] = fragment
+        if seq <= count:
+            previous = self._fragments.get(seq)
+            if previous is not None and previous != fragment:
+                raise URError("Two scans of the same UR part differ.")
+            self._fragments[seq] = fragment
+        if not self.complete:
+            self._solver.add(choose_fragments(seq, count, checksum), fragment)
         return self.complete
 
     def result(self) -> tuple[str, bytes]:
         """(type, CBOR message) once complete; checks the whole-message CRC32."""
         if self._single is not None and self.ur_type is not None:
             return self.ur_type, self._single
-        if not self.complete or self._fragments is None or self.ur_type is None:
+        if not self.complete or self._solver is None or self.ur_type is None:
             raise URError("The UR is not complete yet; keep scanning.")
-        joined = b"".join(self._fragments[i] for i in range(1, self._count + 1))
+        joined = b"".join(self._solver.solve())
         message = joined[: self._message_len]
         if zlib.crc32(message) != self._checksum or any(joined[self._message_len :]):
             raise URError("The reassembled UR does not match its checksum.")

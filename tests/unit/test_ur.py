@@ -6,6 +6,7 @@ import contextlib
 import os
 import random
 import uuid
+import zlib
 
 import cbor2
 import numpy as np
@@ -15,6 +16,7 @@ import zxingcpp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from numerbay_desktop.wallet.fountain import Xoshiro256, choose_fragments
 from numerbay_desktop.wallet.hd import ExtendedPublicKey, extended_public_key_of
 from numerbay_desktop.wallet.ur import (
     EthSignature,
@@ -77,15 +79,78 @@ def test_parts_of_another_message_are_refused() -> None:
         decoder.receive(EthSignature(None, b"\x01" * 65).to_ur()[0])
 
 
-def test_fountain_parts_reported_not_guessed() -> None:
-    parts = encode_ur("bytes", cbor2.dumps(b"x" * 300), max_fragment_len=100)
-    header, body = parts[0].rsplit("/", 1)
-    seq_len = header.split("/")[1].split("-")[1]
-    fields = cbor2.loads(bytewords_decode(body))
-    fields[0] = int(seq_len) + 1
-    mixed = f"ur:bytes/{fields[0]}-{seq_len}/{bytewords_encode(cbor2.dumps(fields))}"
-    with pytest.raises(URError, match="fountain"):
-        URDecoder().receive(mixed)
+# Reference vectors of bc-ur (Blockchain Commons, test/test.cpp): the message is 256 bytes
+# from xoshiro256** seeded with "Wolf", CBOR-wrapped, at a maximum fragment length of 30.
+OFFICIAL_PARTS = {
+    1: "ur:bytes/1-9/lpadascfadaxcywenbpljkhdcahkadaemejtswhhylkepmykhhtsytsnoyoyaxaedsuttydmmhhpkt"
+    "pmsrjtdkgslpgh",
+    10: "ur:bytes/10-9/lpbkascfadaxcywenbpljkhdcahkadaemejtswhhylkepmykhhtsytsnoyoyaxaedsuttydmmhh"
+    "pktpmsrjtwdkiplzs",
+    12: "ur:bytes/12-9/lpbnascfadaxcywenbpljkhdcarllaluzmdmgstospeyiefmwejlwtpedamktksrvlcygmzemov"
+    "ovllarodtmtbnptrs",
+    20: "ur:bytes/20-9/lpbbascfadaxcywenbpljkhdcayapmrleeleaxpasfrtrdkncffwjyjzgyetdmlewtkpktgllep"
+    "frltataztksmhkbot",
+}
+
+
+def _wolf_message(length: int) -> bytes:
+    rng = Xoshiro256(b"Wolf")
+    return bytes(rng.next_int(0, 255) for _ in range(length))
+
+
+def test_fountain_matches_reference_vectors() -> None:
+    rng = Xoshiro256(b"Wolf")
+    assert [rng.next() % 100 for _ in range(12)] == [42, 81, 85, 8, 82, 84, 76, 73, 70, 88, 2, 74]
+    message = _wolf_message(1024)
+    chosen = [sorted(choose_fragments(seq, 11, zlib.crc32(message))) for seq in range(10, 18)]
+    assert chosen == [[9], [10], [9], [2, 5, 6, 8, 9, 10], [8], [1, 5], [1], [0, 2, 4, 5, 8, 10]]
+    parts = encode_ur("bytes", cbor2.dumps(_wolf_message(256)), max_fragment_len=30,
+                      fountain_parts=11)
+    assert len(parts) == 20
+    for seq, expected in OFFICIAL_PARTS.items():
+        assert parts[seq - 1] == expected
+
+
+def test_fountain_parts_complete_a_scan_that_missed_frames() -> None:
+    message = cbor2.dumps(os.urandom(3000))
+    parts = encode_ur("bytes", message, max_fragment_len=100, fountain_parts=200)
+    count = int(parts[0].split("/")[1].split("-")[1])
+    rng = random.Random(7)
+    # Miss a third of the pure frames; the mixed ones fill the gaps.
+    pure = [p for i, p in enumerate(parts[:count]) if rng.random() > 0.33]
+    mixed = parts[count:]
+    rng.shuffle(mixed)
+    decoder = URDecoder()
+    used = 0
+    for part in pure + mixed:
+        used += 1
+        if decoder.receive(part):
+            break
+    assert decoder.complete and decoder.result() == ("bytes", message)
+    assert used < len(pure) + len(mixed)
+    # Only mixed parts, in a random order, also work.
+    decoder = URDecoder()
+    for part in mixed:
+        if decoder.receive(part):
+            break
+    assert decoder.result() == ("bytes", message)
+
+
+def test_corrupted_mixed_part_is_caught_by_the_checksum() -> None:
+    message = cbor2.dumps(os.urandom(500))
+    parts = encode_ur("bytes", message, max_fragment_len=100, fountain_parts=30)
+    count = int(parts[0].split("/")[1].split("-")[1])
+    seq = count + 1
+    header = cbor2.loads(bytewords_decode(parts[seq - 1].rsplit("/", 1)[1]))
+    header[4] = bytes(len(header[4]))  # a forged mixed fragment, well formed
+    forged = f"ur:bytes/{seq}-{count}/{bytewords_encode(cbor2.dumps(header))}"
+    decoder = URDecoder()
+    decoder.receive(forged)
+    for part in parts[count:]:
+        if decoder.receive(part):
+            break
+    with pytest.raises(URError, match="checksum"):
+        decoder.result()
 
 
 def test_eth_sign_request_and_signature_round_trip() -> None:
