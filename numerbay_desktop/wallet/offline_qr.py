@@ -47,15 +47,22 @@ ORIGIN = "NumerBay Desktop"
 
 
 def request_to_ur(
-    request: SignRequest, *, max_fragment_len: int = DEFAULT_FRAGMENT_LEN
+    request: SignRequest,
+    *,
+    max_fragment_len: int = DEFAULT_FRAGMENT_LEN,
+    fountain_parts: int = 0,
 ) -> list[str]:
-    return _json_to_ur(request.to_dict(), max_fragment_len)
+    """The request as UR text, one string per QR frame (loop them for an animated QR)."""
+    return _json_to_ur(request.to_dict(), max_fragment_len, fountain_parts)
 
 
 def response_to_ur(
-    response: SignResponse, *, max_fragment_len: int = DEFAULT_FRAGMENT_LEN
+    response: SignResponse,
+    *,
+    max_fragment_len: int = DEFAULT_FRAGMENT_LEN,
+    fountain_parts: int = 0,
 ) -> list[str]:
-    return _json_to_ur(response.to_dict(), max_fragment_len)
+    return _json_to_ur(response.to_dict(), max_fragment_len, fountain_parts)
 
 
 def request_from_ur(parts: Iterable[str], **checks: Any) -> SignRequest:
@@ -125,9 +132,10 @@ def response_from_eth_signatures(
     return parse_response(json.dumps(document), request)
 
 
-def _json_to_ur(document: dict[str, Any], max_fragment_len: int) -> list[str]:
+def _json_to_ur(document: dict[str, Any], max_fragment_len: int, fountain_parts: int) -> list[str]:
     payload = json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return encode_ur("bytes", cbor2.dumps(payload), max_fragment_len=max_fragment_len)
+    return encode_ur("bytes", cbor2.dumps(payload), max_fragment_len=max_fragment_len,
+                     fountain_parts=fountain_parts)
 
 
 def _ur_to_json(parts: Iterable[str]) -> bytes:

@@ -241,6 +241,9 @@ def test_ur_transport_of_envelopes() -> None:
     assert request_from_ur(reversed(parts), now=NOW) == REQUEST
     back = response_from_ur(response_to_ur(RESPONSE)[::-1], REQUEST)
     assert back.items == RESPONSE.items
+    # With fountain parts, a scan that missed pure frames still completes.
+    looped = request_to_ur(REQUEST, max_fragment_len=120, fountain_parts=3 * len(parts))
+    assert request_from_ur(looped[2:], now=NOW) == REQUEST
 
 
 def test_erc4527_round_trip() -> None:
