@@ -27,10 +27,13 @@ from numerbay_desktop.chain.batch import (
 )
 from numerbay_desktop.chain.contracts import BoundRead, revert_from_rpc
 from numerbay_desktop.chain.errors import BadResponse, RpcRejected, StaleHead
+from numerbay_desktop.chain.events import Log, fetch_logs
 from numerbay_desktop.chain.networks import Network, checksum_address
 from numerbay_desktop.chain.rpc import JsonRpcTransport, RetryPolicy, RpcResult, RpcStats
 
 BlockRef = int | str  # a number, or "latest" / "pending" / "safe" / "finalized" / "earliest"
+# address -> {"balance": int, "nonce": int, "code": bytes, "state"/"stateDiff": {slot: value}}
+StateOverride = dict[str, dict[str, Any]]
 
 
 def block_tag(block: BlockRef) -> str:
@@ -211,10 +214,20 @@ class ChainClient:
 
     # ------------------------------------------------------------------ reads
 
-    async def call(self, request: TxRequest, block: BlockRef = "latest") -> bytes:
-        """eth_call; a revert raises CallReverted with its decoded reason."""
+    async def call(
+        self,
+        request: TxRequest,
+        block: BlockRef = "latest",
+        state_override: StateOverride | None = None,
+    ) -> bytes:
+        """eth_call; a revert raises CallReverted with its decoded reason. `state_override`
+        (address -> {"balance", "nonce", "code", "state", "stateDiff"}) simulates on changed
+        state, e.g. an allowance a not-yet-sent approval would set."""
+        params: list[Any] = [request.to_rpc(), block_tag(block)]
+        if state_override:
+            params.append(_override_rpc(state_override))
         try:
-            result = await self.transport.call("eth_call", [request.to_rpc(), block_tag(block)])
+            result = await self.transport.call("eth_call", params)
         except RpcRejected as rejected:
             raise revert_from_rpc(rejected, request.to) from None
         return _data(result)
@@ -251,12 +264,36 @@ class ChainClient:
         params = [account, block_tag(block)]
         return _quantity(await self.transport.call("eth_getTransactionCount", params))
 
+    async def get_logs(
+        self,
+        addresses: Sequence[str],
+        *,
+        from_block: int,
+        to_block: int | None = None,
+        topics: Sequence[str | Sequence[str] | None] = (),
+        max_span: int = 10_000,
+    ) -> list[Log]:
+        """Logs between two blocks (to the pinned head when `to_block` is None), in spans
+        sent as one JSON-RPC batch; oldest first."""
+        end = to_block if to_block is not None else await self.block_number()
+        return await fetch_logs(
+            self.transport, addresses=addresses, topics=topics,
+            from_block=from_block, to_block=end, max_span=max_span,
+        )
+
     # ------------------------------------------------------------------ the write path
 
-    async def estimate_gas(self, request: TxRequest, block: BlockRef = "latest") -> int:
+    async def estimate_gas(
+        self,
+        request: TxRequest,
+        block: BlockRef = "latest",
+        state_override: StateOverride | None = None,
+    ) -> int:
         """eth_estimateGas; a revert raises CallReverted with its decoded reason."""
+        params: list[Any] = [request.to_rpc(), block_tag(block)]
+        if state_override:
+            params.append(_override_rpc(state_override))
         try:
-            params = [request.to_rpc(), block_tag(block)]
             return _quantity(await self.transport.call("eth_estimateGas", params))
         except RpcRejected as rejected:
             raise revert_from_rpc(rejected, request.to) from None
@@ -354,6 +391,21 @@ class ReadSession:
 
     async def get_balance(self, address: str) -> int:
         return await self.client.get_balance(address, self.block_number)
+
+
+def _override_rpc(override: StateOverride) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for address, fields in override.items():
+        encoded: dict[str, Any] = {}
+        for key, value in fields.items():
+            if isinstance(value, int):
+                encoded[key] = hex(value)
+            elif isinstance(value, bytes):
+                encoded[key] = "0x" + value.hex()
+            else:
+                encoded[key] = value
+        out[checksum_address(address, "override address")] = encoded
+    return out
 
 
 def _quantity(value: Any) -> int:

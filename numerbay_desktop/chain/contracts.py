@@ -191,6 +191,7 @@ class ContractAbi:
     name: str
     functions: tuple[Function, ...]
     errors: tuple[AbiEntry, ...]
+    events: tuple[AbiEntry, ...] = ()
 
     @classmethod
     def from_abi(cls, name: str, abi: Sequence[AbiEntry]) -> ContractAbi:
@@ -198,6 +199,7 @@ class ContractAbi:
             name=name,
             functions=tuple(Function.from_abi(e) for e in abi if e.get("type") == "function"),
             errors=tuple(e for e in abi if e.get("type") == "error"),
+            events=tuple(e for e in abi if e.get("type") == "event"),
         )
 
     @classmethod

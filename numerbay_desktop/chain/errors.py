@@ -40,6 +40,10 @@ class StaleHead(RpcUnavailable):
     """The node's latest block is too old or behind a block already seen: it is not in sync."""
 
 
+class BlockNotAvailable(RpcUnavailable):
+    """The node lacks the block asked for: not synced that far yet, or pruned it already."""
+
+
 class BadResponse(ChainError):
     """The node answered something that is not valid JSON-RPC or not the expected shape."""
 

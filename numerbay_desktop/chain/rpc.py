@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import random
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import aiohttp
 
 from numerbay_desktop.chain.errors import (
     BadResponse,
+    BlockNotAvailable,
     ChainError,
     RateLimited,
     RpcRejected,
@@ -288,6 +290,14 @@ class JsonRpcTransport:
                     raise _Transient(BadResponse(_bad(url, f"a malformed error for {method}")))
                 if _is_rate_limit_code(rejection.code):
                     raise _Transient(RateLimited(_slow_down(url)))
+                if _MISSING_BLOCK.search(rejection.node_message):
+                    # A lagging or pruned node: another endpoint (or a moment later) may have it.
+                    raise _Transient(
+                        BlockNotAvailable(
+                            f"The node at {endpoint_label(url)} does not have the block asked "
+                            "for (not synced that far, or pruned). Refresh to read a newer block."
+                        )
+                    )
                 results.append(RpcResult(error=rejection))
             elif "result" in answer:
                 results.append(RpcResult(value=answer["result"]))
@@ -355,6 +365,14 @@ def _slow_down(url: str) -> str:
         f"The node at {endpoint_label(url)} asks to slow down (rate limit). Wait a moment, "
         "or add another RPC URL in the network settings."
     )
+
+
+# geth "header not found", erigon/nethermind "unknown block", anvil "BlockOutOfRangeError",
+# and "missing trie node" for state a non-archive node pruned.
+_MISSING_BLOCK = re.compile(
+    r"header not found|unknown block|block not found|BlockOutOfRange|missing trie node",
+    re.IGNORECASE,
+)
 
 
 def _is_rate_limit_code(code: int) -> bool:

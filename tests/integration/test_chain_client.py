@@ -14,7 +14,8 @@ from fault_proxy import FaultProxy
 from numerbay_desktop.chain.batch import Call
 from numerbay_desktop.chain.client import ChainClient, TxRequest
 from numerbay_desktop.chain.contracts import ContractAbi
-from numerbay_desktop.chain.errors import CallReverted, RpcRejected
+from numerbay_desktop.chain.errors import BlockNotAvailable, CallReverted, RpcRejected
+from numerbay_desktop.chain.events import decode_log
 
 pytestmark = pytest.mark.asyncio
 
@@ -180,3 +181,41 @@ async def test_write_path_estimate_fees_send_receipt(
     with pytest.raises(RpcRejected):
         await proxied_client.send_raw_transaction(bytes(signed.raw_transaction))
     assert await proxied_client.get_transaction_receipt("0x" + "ab" * 32) is None
+
+
+async def test_state_override_simulates_changed_state(
+    chain_world: ChainWorld, proxied_client: ChainClient
+) -> None:
+    multicall = ContractAbi.load("Multicall3").at(chain_world.multicall3)
+    query = multicall.read("getEthBalance", OTHER)
+    request = TxRequest(query.target, query.data)
+    rich = await proxied_client.call(request, state_override={OTHER: {"balance": 12345}})
+    assert query.function.decode_output(rich) == 12345
+    assert query.function.decode_output(await proxied_client.call(request)) != 12345
+
+
+async def test_logs_over_many_spans_in_one_request_and_decoded(
+    chain_world: ChainWorld, proxied_client: ChainClient, proxy: FaultProxy
+) -> None:
+    start = await proxied_client.block_number() + 1
+    accounts = holders(5)
+    mint_many(chain_world, accounts)
+    proxy.reset_counts()
+    logs = await proxied_client.get_logs([chain_world.nmr], from_block=start, max_span=2)
+    assert proxy.http_requests == 2  # the head, then one batch of 3 spans
+    assert proxy.methods["eth_getLogs"] == 3
+    events = [decode_log(log, prefer=["MockNMR"]) for log in logs]
+    transfers = [e for e in events if e is not None and e.name == "Transfer"]
+    assert [e.args["receiver"] for e in transfers] == accounts
+    assert [e.args["value"] for e in transfers] == [1, 2, 3, 4, 5]
+    minted = [e for e in events if e is not None and e.name == "Minted"]
+    assert [e.args["receiver"] for e in minted] == accounts
+    assert all(e.contract == "MockNMR" for e in transfers + minted)
+
+
+async def test_a_block_the_node_lacks_is_a_clear_error(
+    chain_world: ChainWorld, proxied_client: ChainClient
+) -> None:
+    future = await proxied_client.block_number() + 1000
+    with pytest.raises(BlockNotAvailable, match="does not have the block"):
+        await proxied_client.pinned(future).get_balance(OTHER)
