@@ -205,9 +205,18 @@ class NumeraiClient:
         data = await self.query(queries.ROUNDS, {"tournament": CLASSIC, "limit": limit})
         return self._many(RoundInfo, data.get("rounds"), "rounds")
 
-    async def leaderboard(self, limit: int = 1000, offset: int = 0) -> list[LeaderboardEntry]:
+    async def leaderboard(
+        self, limit: int = 1000, offset: int = 0, *, max_age: float | None = None
+    ) -> list[LeaderboardEntry]:
+        """Ranked models with reputations, stakes and returns (every model in one request)."""
+        key = f"{limit}:{offset}"
+        fresh = self._fresh_lists("leaderboard", [key], LeaderboardEntry, max_age)
+        if key in fresh:
+            return fresh[key]
         data = await self.query(queries.LEADERBOARD, {"limit": limit, "offset": offset})
-        return self._many(LeaderboardEntry, data.get("v2Leaderboard"), "leaderboard")
+        rows = self._many(LeaderboardEntry, data.get("v2Leaderboard"), "leaderboard")
+        self._store("leaderboard", {key: rows})
+        return rows
 
     async def nmr_price_usd(self) -> Decimal:
         data = await self.query(queries.NMR_PRICE)
@@ -353,12 +362,48 @@ class NumeraiClient:
         }
 
     def cached_profiles(self, names: Sequence[str]) -> dict[str, Cached[ModelProfile]]:
+        """Profiles as last fetched, whatever their age (for an instant first paint)."""
+        return self._cached_records("profile", [n.lower() for n in names], ModelProfile)
+
+    def cached_scores(
+        self, model_ids: Sequence[str], last_n_rounds: int = 20
+    ) -> dict[str, Cached[list[SubmissionScore]]]:
+        return self._cached_lists(f"scores{last_n_rounds}", model_ids, SubmissionScore)
+
+    def cached_daily_performances(
+        self, names: Sequence[str]
+    ) -> dict[str, Cached[list[DailyPerformance]]]:
+        return self._cached_lists("daily", [n.lower() for n in names], DailyPerformance)
+
+    def cached_leaderboard(
+        self, limit: int = 1000, offset: int = 0
+    ) -> Cached[list[LeaderboardEntry]] | None:
+        key = f"{limit}:{offset}"
+        return self._cached_lists("leaderboard", [key], LeaderboardEntry).get(key)
+
+    def _cached_records(
+        self, kind: str, keys: Sequence[str], record: type[R]
+    ) -> dict[str, Cached[R]]:
         out = {}
-        for name, hit in self.cached("profile", [n.lower() for n in names]).items():
+        for key, hit in self.cached(kind, keys).items():
             try:
-                out[name] = Cached(ModelProfile.model_validate(hit.value), hit.fetched_at)
+                out[key] = Cached(record.model_validate(hit.value), hit.fetched_at)
+            except ValidationError:
+                continue  # an entry the app cannot read is a miss
+        return out
+
+    def _cached_lists(
+        self, kind: str, keys: Sequence[str], record: type[R]
+    ) -> dict[str, Cached[list[R]]]:
+        out = {}
+        for key, hit in self.cached(kind, keys).items():
+            if not isinstance(hit.value, list):
+                continue
+            try:
+                rows = [record.model_validate(v) for v in hit.value]
             except ValidationError:
                 continue
+            out[key] = Cached(rows, hit.fetched_at)
         return out
 
     def _fresh(
@@ -367,14 +412,8 @@ class NumeraiClient:
         if max_age is None:
             return {}
         now = time.time()
-        out = {}
-        for key, hit in self.cached(kind, keys).items():
-            if now - hit.fetched_at <= max_age:
-                try:
-                    out[key] = record.model_validate(hit.value)
-                except ValidationError:
-                    continue
-        return out
+        hits = self._cached_records(kind, keys, record)
+        return {k: hit.value for k, hit in hits.items() if now - hit.fetched_at <= max_age}
 
     def _fresh_lists(
         self, kind: str, keys: Sequence[str], record: type[R], max_age: float | None
@@ -382,14 +421,8 @@ class NumeraiClient:
         if max_age is None:
             return {}
         now = time.time()
-        out = {}
-        for key, hit in self.cached(kind, keys).items():
-            if now - hit.fetched_at <= max_age and isinstance(hit.value, list):
-                try:
-                    out[key] = [record.model_validate(v) for v in hit.value]
-                except ValidationError:
-                    continue
-        return out
+        hits = self._cached_lists(kind, keys, record)
+        return {k: hit.value for k, hit in hits.items() if now - hit.fetched_at <= max_age}
 
     def _store(self, kind: str, values: dict[str, Any]) -> None:
         if self.cache is None or not values:

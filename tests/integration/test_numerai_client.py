@@ -73,6 +73,15 @@ async def test_cache_serves_fresh_values_and_survives_a_restart(
     instant = reopened.cached_profiles(names)
     assert {n: c.value for n, c in instant.items()} == fetched
     assert all(c.fetched_at > 0 for c in instant.values()) and reopened.requests_sent == 0
+    board = await reopened.leaderboard(limit=5, max_age=60)
+    assert await reopened.leaderboard(limit=5, max_age=60) == board
+    assert reopened.requests_sent == 1
+    cached_board = reopened.cached_leaderboard(limit=5)
+    assert cached_board is not None and cached_board.value == board
+    scores = await reopened.submission_scores([tour.models[0].id], last_n_rounds=3)
+    assert reopened.cached_scores([tour.models[0].id], 3)[tour.models[0].id].value == (
+        scores[tour.models[0].id]
+    )
     other_url = NumeraiClient("http://127.0.0.1:9", cache=reopened.cache)
     assert other_url.cached_profiles(names) == {}  # caches are per API
     reopened.close()

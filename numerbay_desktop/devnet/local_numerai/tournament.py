@@ -56,7 +56,7 @@ class Tournament:
         n_models: int = 40,
         n_accounts: int = 15,
         first_round: int = 1040,
-        n_rounds: int = 560,
+        n_rounds: int = 760,
         calendar: Calendar | None = None,
     ) -> None:
         self.seed = seed
