@@ -257,3 +257,28 @@ def test_v3_fields_reach_the_desk(
         {"s": STAKER}, authorization=True,
     )["data"]["v3StakeClaims"]
     assert claims == []  # another account's claim is not shown
+
+
+def test_a_failing_chain_does_not_stop_the_tournament(tour: Tournament) -> None:
+    class BrokenDesk(FakeDesk):
+        calls = 0
+
+        def open_round(self, round_id: int, open_time: int, close_time: int) -> None:
+            BrokenDesk.calls += 1
+            raise RuntimeError("node went away")
+
+    desk = BrokenDesk()
+    server = LocalNumeraiServer(tour, desk=desk, driver=RoundDriver(tour, desk), clock=lambda: NOW)
+    data = server.execute("{ rounds(number: 0) { number } }", {})
+    assert data == {"data": {"rounds": [{"number": 1433}]}}
+    server.execute("{ rounds(number: 0) { number } }", {})
+    assert BrokenDesk.calls == 2  # retried on the next request
+    key = tour.accounts[0].api_keys[0]
+    model = next(m for m in tour.models_of(key.username) if tour.submitted(m.id, 1433))
+    query = (
+        "query($s: ID!, $st: String!) "
+        '{ v3StakeAuth(submissionId: $s, staker: $st, maxAmount: "1") { roundId } }'
+    )
+    variables = {"s": tour.submission_id(model.id, 1433), "st": STAKER}
+    answer = server.execute(query, variables, f"Token {key.token}")
+    assert answer["data"] is None and "not open for staking" in answer["errors"][0]["message"]

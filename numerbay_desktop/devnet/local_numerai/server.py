@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from numerbay_desktop.devnet.local_numerai.round_driver import RoundDriver
 from numerbay_desktop.devnet.local_numerai.staking_fields import STAKING_FIELDS
 from numerbay_desktop.devnet.local_numerai.tournament import Tournament
 
+log = logging.getLogger(__name__)
 INVALID_KEY = "Your API key is invalid: check its public id and secret."
 
 
@@ -66,6 +68,7 @@ class LocalNumeraiServer:
         }
         self.requests_served = 0
         self._tick_lock = threading.Lock()
+        self._ticked_at: int | None = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="local-numerai")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -156,12 +159,24 @@ class LocalNumeraiServer:
         return web.json_response(payload)
 
     def now(self) -> float:
-        """The tournament's time: the chain's when connected; rounds due by then are driven."""
+        """The tournament's time: the chain's when connected; rounds due by then are driven.
+
+        The driver ticks once per distinct time (chain time only moves with blocks); a tick
+        that fails is logged and retried on the next request, which is still answered.
+        """
         now = self.clock()
-        if self.driver is not None:
+        if self.driver is not None and int(now) != self._ticked_at:
             with self._tick_lock:
-                self.driver.tick(int(now))
+                try:
+                    self.driver.tick(int(now))
+                    self._ticked_at = int(now)
+                except Exception as error:  # the chain refused: answer anyway, retry later
+                    log.warning("the round driver could not catch up: %s", error)
         return now
+
+    def forget_tick(self) -> None:
+        """After a rollback (evm_revert) the same time must be driven again."""
+        self._ticked_at = None
 
     def authenticate(self, header: str | None) -> tuple[ApiKey | None, str | None]:
         if not header:

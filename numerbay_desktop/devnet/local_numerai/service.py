@@ -80,7 +80,8 @@ class LocalNumerai:
 
     def tick(self) -> None:
         """Open and resolve whatever is due at the current time (requests do this too)."""
-        self.server.now()
+        if self.driver is not None:
+            self.driver.tick(int(self.server.clock()))
 
     def api_keys(self) -> list[dict[str, Any]]:
         """The demo accounts' keys (local play money only)."""
@@ -104,3 +105,4 @@ class LocalNumerai:
     def restore(self, snap: DriverSnapshot | None) -> None:
         if self.driver is not None and snap is not None:
             self.driver.restore(snap)
+        self.server.forget_tick()
