@@ -141,8 +141,13 @@ def deposit(
                 basis += state.lots[other][1] & state.MASK96
     assert free_w != 2, "NumerBayVault: too many lots"
 
-    sched: uint256[3] = state.schedules[(cfg >> 192) & state.MASK32]
-    assert commitment_id < (sched[2] >> 196) & 15, "NumerBayVault: unknown commitment"
+    # the second tier word is read only when the schedule has more than four tiers
+    version: uint256 = (cfg >> 192) & state.MASK32
+    w2: uint256 = state.schedules[version][2]
+    sched: uint256[3] = [state.schedules[version][0], 0, w2]
+    if (w2 >> 192) & 15 > 4:
+        sched[1] = state.schedules[version][1]
+    assert commitment_id < (w2 >> 196) & 15, "NumerBayVault: unknown commitment"
     basis_nmr: uint256 = min(basis // 10**18, state.MASK32)
     tier_id: uint256 = 0
     t: uint256 = 0

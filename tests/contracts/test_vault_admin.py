@@ -83,6 +83,11 @@ def test_setters_emit_old_and_new_values(vault_world: VaultWorld, alice: str, bo
     assert not w.vault.allowed(bob)
 
 
+def test_claim_fees_needs_idle(vault_world: VaultWorld) -> None:
+    with boa.reverts("VaultAdmin: no idle NMR"):
+        vault_world.admin.claim_fees(sender=vault_world.owner)
+
+
 def test_shutdown(vault_world: VaultWorld) -> None:
     w = vault_world
     w.admin.shutdown(sender=w.owner)

@@ -173,3 +173,17 @@ def test_donation_changes_nothing(w_registered: VaultWorld, alice: str) -> None:
 def w_registered(vault_world: VaultWorld) -> VaultWorld:
     _register(vault_world)
     return vault_world
+
+
+def test_eight_tiers_use_the_second_tier_word(make_world: Any, alice: str) -> None:
+    tiers = [(i * 100 * WAD_, 800 - i * 100, 4_000 - i * 500) for i in range(8)]
+    w: VaultWorld = make_world(tiers=tiers, commitments=[(0, 0)])
+    w.deposit(w.owner, 10 * WAD_)
+    w.stake(WAD_)
+    w.deposit(alice, 650 * WAD_)
+    (event,) = _events(w.vault, "Deposit")
+    assert (event.tier_id, event.fixed_fee_bps, event.profit_share_bps) == (6, 200, 1_000)
+    preview = w.lens.preview_deposit(w.vault.address, alice, 100 * WAD_, 0)
+    assert preview.tier_id == 1  # alice's first lot can still be cancelled: not counted
+    with boa.reverts("VaultLens: unknown commitment"):
+        w.lens.preview_deposit(w.vault.address, alice, WAD_, 1)
