@@ -12,11 +12,14 @@ Multicall3 chunking is batch.py.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+
+from eth_utils.crypto import keccak
 
 from numerbay_desktop.chain.batch import (
     DEFAULT_CALL_GAS_CAP,
@@ -320,15 +323,24 @@ class ChainClient:
         return _quantity(await self.transport.call("eth_maxPriorityFeePerGas", []))
 
     async def send_raw_transaction(self, raw_tx: bytes) -> str:
-        """Broadcast a signed transaction; the node's chain id is checked again right before.
-        Node refusals ("already known", "nonce too low") raise RpcRejected for txflow to
-        resolve by hash."""
-        result = await self.transport.call(
-            "eth_sendRawTransaction", ["0x" + raw_tx.hex()], recheck_chain=True
-        )
-        if not isinstance(result, str) or not result.startswith("0x"):
-            raise BadResponse("The node did not return a transaction hash.")
-        return result
+        """Broadcast a signed transaction and return its hash; the node's chain id is checked
+        again right before. Idempotent: when a retry (after a lost reply) or a second send
+        meets "already known" / "nonce too low" and the node knows this very transaction,
+        its hash is returned. Other refusals raise RpcRejected."""
+        tx_hash = "0x" + keccak(raw_tx).hex()  # the hash of a signed (typed or legacy) tx
+        try:
+            result = await self.transport.call(
+                "eth_sendRawTransaction", ["0x" + raw_tx.hex()], recheck_chain=True
+            )
+        except RpcRejected as rejected:
+            if _ALREADY_SENT.search(rejected.node_message) and await self.get_transaction(
+                tx_hash
+            ):
+                return tx_hash
+            raise
+        if not isinstance(result, str) or result.lower() != tx_hash:
+            raise BadResponse("The node did not return the transaction's hash.")
+        return tx_hash
 
     async def get_transaction_receipt(self, tx_hash: str) -> Receipt | None:
         raw = await self.transport.call("eth_getTransactionReceipt", [tx_hash])
@@ -391,6 +403,13 @@ class ReadSession:
 
     async def get_balance(self, address: str) -> int:
         return await self.client.get_balance(address, self.block_number)
+
+
+_ALREADY_SENT = re.compile(
+    r"already known|known transaction|already imported|nonce too low|"
+    r"transaction already exists",
+    re.IGNORECASE,
+)
 
 
 def _override_rpc(override: StateOverride) -> dict[str, dict[str, Any]]:

@@ -187,11 +187,22 @@ class JsonRpcTransport:
         return results[0].unwrap()
 
     async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[RpcResult]:
-        """Many requests in as few HTTP requests as the batch size allows (one if it fits);
-        each entry succeeds or fails on its own."""
+        """Many requests in as few HTTP requests as the batch size allows (one if it fits,
+        else several sent at once); each entry succeeds or fails on its own."""
+        if len(calls) <= self.max_batch_size:
+            return await self._run(calls) if calls else []
+        parts = await asyncio.gather(
+            *(
+                self._run(calls[start : start + self.max_batch_size])
+                for start in range(0, len(calls), self.max_batch_size)
+            ),
+            return_exceptions=True,  # wait for all: no request is left running unobserved
+        )
         out: list[RpcResult] = []
-        for start in range(0, len(calls), self.max_batch_size):
-            out.extend(await self._run(calls[start : start + self.max_batch_size]))
+        for part in parts:
+            if isinstance(part, BaseException):
+                raise part
+            out.extend(part)
         return out
 
     # ------------------------------------------------------------------ machinery

@@ -1,7 +1,7 @@
 """A JSON-RPC proxy on 127.0.0.1 that forwards to a real node and injects faults on demand.
 
 Modes (set `proxy.mode`; `proxy.faults_left` limits how many requests are faulted before it
-passes again, None = forever):
+passes again, None = forever; `proxy.only_methods` limits faults to requests with them):
 - "pass": forward as is;
 - "hang": never answer (the client's timeout must fire);
 - "rate_limit": HTTP 429 with `Retry-After: proxy.retry_after`;
@@ -10,6 +10,7 @@ passes again, None = forever):
 - "garbage": HTTP 200 with a body that is not JSON;
 - "stale_head": eth_blockNumber and "latest" block lookups answer `proxy.frozen_head`
   (frozen at the first such request unless set);
+- "lose_reply": forward the request, then answer 502 as if the reply were lost on the way;
 - "wrong_chain": eth_chainId answers `proxy.fake_chain_id`, everything else is forwarded
   (so a client that skipped the check would really send).
 It counts HTTP requests and JSON-RPC calls per method, and records every forwarded
@@ -35,6 +36,7 @@ class FaultProxy:
         self.retry_after = "1"
         self.frozen_head: int | None = None
         self.fake_chain_id = 1
+        self.only_methods: set[str] = set()  # when set, only requests with these are faulted
         self.http_requests = 0
         self.methods: Counter[str] = Counter()
         self.forwarded_sends: list[str] = []
@@ -73,8 +75,8 @@ class FaultProxy:
 
     # ------------------------------------------------------------------ handling
 
-    def _faulting(self) -> str:
-        if self.mode == "pass":
+    def _faulting(self, methods: set[str]) -> str:
+        if self.mode == "pass" or (self.only_methods and not methods & self.only_methods):
             return "pass"
         if self.faults_left is None:
             return self.mode
@@ -90,7 +92,7 @@ class FaultProxy:
         entries = payload if isinstance(payload, list) else [payload]
         for entry in entries:
             self.methods[entry.get("method", "?")] += 1
-        mode = self._faulting()
+        mode = self._faulting({str(e.get("method")) for e in entries})
         if mode == "hang":
             # Until the proxy stops: the client must give up on its own before that.
             await self._released.wait()
@@ -103,6 +105,8 @@ class FaultProxy:
         if mode == "garbage":
             return web.Response(status=200, text="<html>not json", content_type="text/html")
         answers = [await self._answer(entry, mode) for entry in entries]
+        if mode == "lose_reply":
+            return web.Response(status=502, text="reply lost")
         body = answers if isinstance(payload, list) else answers[0]
         return web.json_response(body)
 

@@ -177,9 +177,12 @@ async def test_write_path_estimate_fees_send_receipt(
     assert receipt is not None and receipt.succeeded and receipt.gas_used <= gas * 2
     assert (await proxied_client.get_transaction(tx_hash) or {})["hash"] == tx_hash
     assert await proxied_client.read(nmr.read("balanceOf", OTHER)) == MINTED
-    # Sending the same bytes again is refused by the node and surfaces as RpcRejected.
-    with pytest.raises(RpcRejected):
-        await proxied_client.send_raw_transaction(bytes(signed.raw_transaction))
+    # Sending the same bytes again is idempotent: the node knows it, so its hash comes back.
+    assert await proxied_client.send_raw_transaction(bytes(signed.raw_transaction)) == tx_hash
+    # Another transaction with a used nonce is a real conflict.
+    clash = Account.sign_transaction({**tx, "value": 1}, DEPLOYER_KEY)
+    with pytest.raises(RpcRejected, match="nonce"):
+        await proxied_client.send_raw_transaction(bytes(clash.raw_transaction))
     assert await proxied_client.get_transaction_receipt("0x" + "ab" * 32) is None
 
 

@@ -214,3 +214,19 @@ async def test_the_total_time_limit_bounds_retries(
         with pytest.raises(RpcTimeout, match="within 1 seconds"):
             await client.block_number()
         assert time.monotonic() - started < 1.5
+
+
+async def test_a_send_whose_reply_is_lost_is_resolved_by_hash(
+    chain_world: ChainWorld, proxy: FaultProxy
+) -> None:
+    sender = Account.from_key(DEPLOYER_KEY).address
+    async with client_for(chain_world, proxy.url) as client:
+        nonce = await client.get_transaction_count(sender)
+        raw = signed_transfer(nonce)
+        proxy.only_methods = {"eth_sendRawTransaction"}
+        proxy.set("lose_reply", faults=1)  # the node gets the tx, the client never hears
+        tx_hash = await client.send_raw_transaction(raw)
+        assert len(proxy.forwarded_sends) == 2  # the lost one and the retry
+        receipt = await client.get_transaction_receipt(tx_hash)
+        assert receipt is not None and receipt.succeeded
+        assert await client.get_transaction_count(sender) == nonce + 1  # sent once
