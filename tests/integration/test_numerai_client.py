@@ -114,3 +114,23 @@ async def test_account_rounds_and_refusals(server: LocalNumeraiServer, tour: Tou
     assert key.secret not in str(caught.value) and "X" * 64 not in str(caught.value)
     client.close()
     wrong.close()
+
+
+@pytest.mark.asyncio
+async def test_clients_of_different_apis_run_side_by_side(
+    server: LocalNumeraiServer, tour: Tournament
+) -> None:
+    """Each client reaches its own URL even when their requests overlap in worker threads."""
+    import asyncio
+
+    other_tour = Tournament(seed=99, n_models=12, n_accounts=4)
+    with LocalNumeraiServer(other_tour, clock=lambda: NOW) as other:
+        first, second = NumeraiClient(server.url), NumeraiClient(other.url)
+        boards = await asyncio.gather(
+            *(c.leaderboard(limit=200) for _ in range(4) for c in (first, second))
+        )
+        sizes = {len(board) for board in boards[0::2]}, {len(board) for board in boards[1::2]}
+        assert sizes == ({len(tour.leaderboard(NOW))}, {len(other_tour.leaderboard(NOW))})
+        assert len(tour.leaderboard(NOW)) != len(other_tour.leaderboard(NOW))
+        first.close()
+        second.close()

@@ -172,3 +172,36 @@ async def test_a_bad_row_is_dropped_not_shown(fault: FaultServer) -> None:
     rows = await client_for(url_of(fault)).leaderboard()
     assert [row.username for row in rows] == ["a"]
     assert str(rows[0].nmr_staked) == "12.50"
+
+
+@pytest.mark.asyncio
+async def test_a_trickling_server_cannot_hold_the_caller() -> None:
+    """Bytes that keep coming (each before the read timeout) still end at the client's timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{")
+            while not stop.wait(0.3):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(NumeraiUnavailable, match="in time"):
+            await client_for(f"http://127.0.0.1:{port}").current_round()
+        assert time.monotonic() - started < TIMEOUT + 3
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
