@@ -18,11 +18,11 @@ from numerbay_desktop.chain.rpc import JsonRpcTransport
 
 AGGREGATE3_SELECTOR = bytes.fromhex("82ad56cb")
 # Bounds of the bundled Vyper Multicall3 (contracts/Multicall3.vy); canonical has none.
-MAX_CALLS_PER_CHUNK = 256
+MAX_CALLS_PER_CHUNK = 128
 MAX_CALLDATA_BYTES = 1028
-MAX_RETURNDATA_BYTES = 1024
-# aggregate3 of the Vyper Multicall3 pays ~0.7M gas of memory for its static bounds.
-MULTICALL_FIXED_GAS = 800_000
+MAX_RETURNDATA_BYTES = 2048  # longer results fail with "Multicall3: return data too long"
+# aggregate3 of the Vyper Multicall3 pays ~0.4M gas of memory for its static bounds.
+MULTICALL_FIXED_GAS = 450_000
 DEFAULT_CALL_GAS = 60_000  # a view reading a handful of cold slots
 DEFAULT_CALL_GAS_CAP = 25_000_000  # below the usual eth_call caps (anvil 30M, geth 50M)
 MAX_SPLIT_ROUNDS = 8

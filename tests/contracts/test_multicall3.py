@@ -72,12 +72,12 @@ def test_a_strict_failure_reverts_the_batch(multicall: Any, nmr: Any, alice: str
 
 def test_bounds(multicall: Any) -> None:
     assert (multicall.MAX_CALLS(), multicall.MAX_CALLDATA(), multicall.MAX_RETURNDATA()) == (
-        256, 1028, 1024,
+        128, 1028, 2048,
     )
     number = bytes.fromhex("42cbb15c")
-    assert len(aggregate3(multicall, [(str(multicall.address), False, number)] * 256)) == 256
-    with pytest.raises(Exception):  # noqa: B017 - 257 calls do not fit the bound
-        aggregate3(multicall, [(str(multicall.address), False, number)] * 257)
+    assert len(aggregate3(multicall, [(str(multicall.address), False, number)] * 128)) == 128
+    with pytest.raises(Revert):  # 129 calls do not fit the bound
+        aggregate3(multicall, [(str(multicall.address), False, number)] * 129)
     assert aggregate3(multicall, []) == []
 
 
@@ -88,3 +88,30 @@ def test_block_views(multicall: Any, alice: str) -> None:
     assert multicall.getCurrentBlockTimestamp() == boa.env.evm.patch.timestamp
     assert multicall.getChainId() == boa.env.evm.patch.chain_id
     assert multicall.getBasefee() >= 0
+
+
+BIG_VIEW = """
+# pragma version ~=0.4.3
+@external
+@view
+def numbers(n: uint256) -> DynArray[uint256, 100]:
+    out: DynArray[uint256, 100] = []
+    for i: uint256 in range(n, bound=100):
+        out.append(i)
+    return out
+"""
+
+
+def test_too_long_return_data_fails_that_call_never_cut(multicall: Any) -> None:
+    view = boa.loads(BIG_VIEW)
+    fits = view.numbers.prepare_calldata(62)  # 2 + 62 words = 2,048 bytes: the bound
+    too_long = view.numbers.prepare_calldata(63)
+    results = aggregate3(
+        multicall, [(str(view.address), True, fits), (str(view.address), True, too_long)]
+    )
+    assert results[0][0] is True
+    assert list(decode(["uint256[]"], results[0][1])[0]) == list(range(62))
+    assert results[1][0] is False
+    assert decode(["string"], results[1][1][4:])[0] == "Multicall3: return data too long"
+    with pytest.raises(Revert):
+        aggregate3(multicall, [(str(view.address), False, too_long)])

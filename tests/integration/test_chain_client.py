@@ -90,23 +90,23 @@ async def test_many_chunks_go_out_in_one_batch(
 ) -> None:
     nmr = nmr_abi().at(chain_world.nmr)
     mint(chain_world, OTHER, 7)
-    reads = [nmr.read("balanceOf", OTHER)] * 700  # 256 calls per chunk at most: 3 chunks
+    reads = [nmr.read("balanceOf", OTHER)] * 700  # 128 calls per chunk at most: 6 chunks
     await proxied_client.connect()
     proxy.reset_counts()
     values = await proxied_client.multicall([r.as_call() for r in reads])
     assert [reads[0].decode(v) for v in values] == [7] * 700
     assert proxy.http_requests == 1
-    assert proxy.methods["eth_call"] == 3
+    assert proxy.methods["eth_call"] == 6
 
 
 async def test_a_chunk_over_the_gas_cap_is_split_and_retried(
     chain_world: ChainWorld, proxy: FaultProxy
 ) -> None:
     nmr = nmr_abi().at(chain_world.nmr)
-    # Hints far too low: the planner packs 256 calls, the node runs out of gas, we split.
+    # Hints far too low: the planner packs 128 calls, the node runs out of gas, we split.
     calls = [Call(chain_world.nmr, nmr.read("balanceOf", f"0x{i + 1:040x}").data, gas_hint=1)
              for i in range(256)]
-    async with ChainClient(chain_world.network(proxy.url), call_gas_cap=2_000_000) as client:
+    async with ChainClient(chain_world.network(proxy.url), call_gas_cap=1_000_000) as client:
         await client.connect()
         proxy.reset_counts()
         outcomes = await client.multicall(calls)

@@ -173,15 +173,15 @@ def test_contract_names() -> None:
 
 def test_chunks_respect_count_and_gas() -> None:
     call = Call(SPENDER, b"\x00" * 36)
-    assert [len(c) for c in plan_chunks([call] * 600)] == [256, 256, 88]
+    assert [len(c) for c in plan_chunks([call] * 600)] == [128, 128, 128, 128, 88]
     heavy = Call(SPENDER, b"\x00" * 36, gas_hint=1_000_000)
     chunks = plan_chunks([heavy] * 50, gas_cap=10_000_000)
-    assert all(len(c) * 1_000_576 <= 8_000_000 - 800_000 for c in chunks)
+    assert all(len(c) * 1_000_576 <= 8_000_000 - 450_000 for c in chunks)
     assert sum(len(c) for c in chunks) == 50 and len(chunks) == 8
     assert plan_chunks([]) == []
     with pytest.raises(AbiMismatch, match="at most"):
         plan_chunks([Call(SPENDER, b"\x00" * 2000)])
-    assert MAX_CALLS_PER_CHUNK == 256
+    assert MAX_CALLS_PER_CHUNK == 128
 
 
 _calls = st.lists(
