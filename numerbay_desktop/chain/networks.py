@@ -9,7 +9,9 @@ staking and factory addresses come from the user's settings until Numerai publis
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from eth_utils.address import is_address, to_checksum_address
@@ -159,6 +161,21 @@ def network_by_chain_id(chain_id: int) -> Network | None:
 def devnet(rpc_url: str, **addresses: str | None) -> Network:
     """The devnet at a running anvil's URL, with the addresses its world deployed."""
     return DEVNET.with_rpc_urls(rpc_url).with_addresses(**addresses)
+
+
+def devnet_from_world(info: Mapping[str, Any]) -> Network:
+    """The devnet described by `numerbay devnet up`'s JSON line (or its current.json):
+    {"rpc_url", "chain_id", "contracts": {"nmr", "staking", "factory", "multicall3"}}."""
+    try:
+        rpc_url = str(info["rpc_url"])
+        chain_id = int(info.get("chain_id", DEVNET_CHAIN_ID))
+        contracts = dict(info.get("contracts") or {})
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("The devnet description lacks its rpc_url or chain_id.") from None
+    network = dataclasses.replace(DEVNET, chain_id=chain_id, rpc_urls=(rpc_url,))
+    return network.with_addresses(
+        **{k: contracts.get(k) for k in ("nmr", "staking", "factory", "multicall3")}
+    )
 
 
 def custom_network(

@@ -45,6 +45,7 @@ from numerbay_desktop.chain.networks import (
     SEPOLIA,
     custom_network,
     devnet,
+    devnet_from_world,
     network_by_chain_id,
     network_by_key,
 )
@@ -85,6 +86,14 @@ def test_networks_are_immutable_and_validated() -> None:
         MAINNET.with_rpc_urls("ftp://node")
     local = devnet("http://127.0.0.1:9999", nmr=MAINNET_NMR)
     assert local.rpc_urls == ("http://127.0.0.1:9999",) and local.nmr == MAINNET_NMR
+    world = devnet_from_world({
+        "rpc_url": "http://127.0.0.1:8555", "chain_id": 31337,
+        "contracts": {"nmr": MAINNET_NMR.lower(), "multicall3": CANONICAL_MULTICALL3},
+    })
+    assert world.rpc_urls == ("http://127.0.0.1:8555",) and world.nmr == MAINNET_NMR
+    assert world.multicall3 == CANONICAL_MULTICALL3 and world.factory is None
+    with pytest.raises(InvalidInput, match="rpc_url"):
+        devnet_from_world({"chain_id": 31337})
     mine = custom_network(100, ["https://rpc.gnosis.example"])
     assert mine.key == "custom" and mine.is_test_network and mine.multicall3 is None
     assert not custom_network(1, ["https://a.example"]).is_test_network
