@@ -158,6 +158,10 @@ def test_round_performances_and_rounds(api: numerapi.NumerAPI, tour: Tournament)
         rows = api.round_model_performances_v2(model.id)
     assert rows and rows[0]["roundNumber"] >= rows[-1]["roundNumber"]
     multipliers = {m["displayName"]: m["multiplier"] for m in rows[0]["payoutMultipliers"]}
+    intra = api.intra_round_scores(model.id)
+    scored = next(r for r in intra if r["intraRoundSubmissionScores"])
+    days = {s["day"] for s in scored["intraRoundSubmissionScores"]}
+    assert days == set(range(1, max(days) + 1))
     assert multipliers == {"corr60": 3.0, "mmc60": 15.0}
     data = api.raw_query("{ rounds(tournament: 8, limit: 3) { number openTime resolveTime } }")
     assert [r["number"] for r in data["data"]["rounds"]] == [1433, 1432, 1431]

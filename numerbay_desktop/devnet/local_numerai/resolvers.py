@@ -405,6 +405,11 @@ def round_performance(t: Tournament, model: Model, number: int, now: float) -> d
         "roundTarget": "target",
         "submissionId": t.submission_id(model.id, number),
         "submissionScores": lambda _info: score_rows(t, model, now, rounds=[number]),
+        "intraRoundSubmissionScores": lambda _info: [
+            row
+            for day in range(1, t.calendar.scoring_day(number, now) + 1)
+            for row in score_rows(t, model, now, rounds=[number], day=day)
+        ],
     }
 
 
