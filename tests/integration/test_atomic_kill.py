@@ -15,8 +15,10 @@ import json
 import mmap
 import os
 import random
+import shutil
 import signal
 import struct
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from numerbay_desktop.store.atomic import write_text_atomic
 KILLS_IN_WRITE = 200
 TIME_LIMIT_S = 60.0
 FILES = 3
-BODY_BYTES = 64 * 1024
+BODY_BYTES = 16 * 1024
 _STATE = struct.Struct("<QQQ")  # in_write, writing_version, completed_version
 
 
@@ -61,7 +63,16 @@ def _check(paths: list[Path], allowed: dict[Path, set[int]]) -> dict[Path, int]:
     return on_disk
 
 
-def test_sigkill_never_tears_a_file(tmp_path: Path) -> None:
+def test_sigkill_never_tears_a_file() -> None:
+    # A private folder (not pytest's shared tmp root, which concurrent sessions prune).
+    folder = Path(tempfile.mkdtemp(prefix="numerbay-atomic-kill-"))
+    try:
+        _campaign(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _campaign(tmp_path: Path) -> None:
     paths = [tmp_path / f"state{i}.json" for i in range(FILES)]
     for path in paths:
         write_text_atomic(path, _document(0))
@@ -83,7 +94,7 @@ def test_sigkill_never_tears_a_file(tmp_path: Path) -> None:
             # Wait until the child is inside a write, then let it run a random while.
             while _STATE.unpack_from(shared)[0] == 0 and time.monotonic() < deadline:
                 pass
-            time.sleep(rng.uniform(0, 0.008))  # a write cycle takes ~6 ms here
+            time.sleep(rng.uniform(0, 0.008))  # a write cycle takes a few ms here
         finally:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
@@ -94,7 +105,13 @@ def test_sigkill_never_tears_a_file(tmp_path: Path) -> None:
         allowed = {
             path: {writing, completed if completed > resume else on_disk[path]} for path in paths
         }
-        on_disk = _check(paths, allowed)
+        try:
+            on_disk = _check(paths, allowed)
+        except AssertionError as error:
+            raise AssertionError(
+                f"kill {kills}: state {(in_write, writing, completed)}, resume {resume}, "
+                f"on disk before {on_disk}: {error}"
+            ) from None
         # The next child continues with fresh version numbers.
         resume = writing
         _STATE.pack_into(shared, 0, 0, resume, resume)
