@@ -288,3 +288,25 @@ def test_squatter_for_someone_elses_model_cannot_stake(
         squat.stake_round(forged.as_tuple(), WAD_, forged_sig, sender=bob)
     assert w.factory.vault_of_model(MODEL_ID) == "0x" + "00" * 20
     assert abs_codec.numerai_model_id(MODEL_ID)
+
+
+def test_index_reaching_zero_shuts_the_vault_down(make_world: Any) -> None:
+    """Years of fixed fees shrink the exposed value under an open stake; a total loss of
+    that stake then takes G to 0 (VAULT_SPEC section 3: the vault shuts down)."""
+    w: VaultWorld = make_world(tiers=[(0, 1_000, 0)], commitments=[(0, 0)])
+    lot = w.deposit(w.owner, 100 * WAD_)
+    rid = w.stake(20 * WAD_)
+    for _ in range(16):
+        boa.env.time_travel(seconds=365 * DAY_)
+        w.vault.checkpoint(lot, sender=w.owner)
+    assert w.lot(lot).principal < 20 * WAD_
+    w.settle(rid, 0, 20 * WAD_)
+    (shutdown,) = _events(w.vault, "Shutdown")
+    assert shutdown.timestamp == boa.env.timestamp
+    (settled,) = _events(w.vault, "RoundSettled")
+    assert settled.index_ray == 0
+    info = w.info()
+    assert info.shut_down and info.index_ray == 0
+    assert w.lot(lot).value == 0
+    w.vault.request_exit(lot, sender=w.owner)  # unlocked by the shutdown, final at once
+    assert w.lot(lot).state == 4
