@@ -138,10 +138,17 @@ class Function:
     input_types: tuple[str, ...]
     output_types: tuple[str, ...]
     mutability: str
+    # Names of the outputs, or of the fields when the one output is a struct.
+    output_fields: tuple[str, ...] = ()
 
     @classmethod
     def from_abi(cls, entry: AbiEntry) -> Function:
         inputs = entry.get("inputs", [])
+        outputs = entry.get("outputs", [])
+        if len(outputs) == 1 and str(outputs[0]["type"]) == "tuple":
+            fields = tuple(str(c.get("name", "")) for c in outputs[0].get("components", []))
+        else:
+            fields = tuple(str(o.get("name", "")) for o in outputs)
         return cls(
             name=str(entry["name"]),
             signature=signature(entry),
@@ -150,6 +157,7 @@ class Function:
             input_types=tuple(abi_type(p) for p in inputs),
             output_types=tuple(abi_type(p) for p in entry.get("outputs", [])),
             mutability=str(entry.get("stateMutability", "nonpayable")),
+            output_fields=fields,
         )
 
     def encode(self, *args: Any) -> bytes:
@@ -176,6 +184,14 @@ class Function:
         except Exception:
             raise AbiMismatch(f"The result of {self.signature} does not decode.") from None
         return values[0] if len(values) == 1 else tuple(values)
+
+    def decode_record(self, data: bytes) -> dict[str, Any]:
+        """The result by name: a struct's fields, or the named outputs (`outputN` if unnamed)."""
+        value = self.decode_output(data)
+        single_struct = len(self.output_types) == 1 and self.output_types[0].startswith("(")
+        values = value if single_struct or len(self.output_types) > 1 else (value,)
+        names = [n or f"output{i}" for i, n in enumerate(self.output_fields)]
+        return dict(zip(names, values, strict=True))
 
     def decode_input(self, data: bytes) -> tuple[Any, ...]:
         try:
@@ -207,6 +223,16 @@ class ContractAbi:
         """The ABI from `resources/contracts/<name>.json`."""
         return _load_artifact_abi(name)
 
+    def merged(self, other: ContractAbi) -> ContractAbi:
+        """This ABI plus another's functions, errors and events (the vault and the VaultAdmin
+        it delegatecalls share one address)."""
+        return ContractAbi(
+            name=self.name,
+            functions=self.functions + other.functions,
+            errors=self.errors + other.errors,
+            events=self.events + other.events,
+        )
+
     def function(self, name_or_signature: str) -> Function:
         matches = [
             f for f in self.functions if name_or_signature in (f.name, f.signature)
@@ -234,6 +260,32 @@ def _load_artifact_abi(name: str) -> ContractAbi:
             f"The contract artifact {name} is missing; run `make contracts`."
         ) from None
     return ContractAbi.from_abi(name, artifact["abi"])
+
+
+def deployment_data(name: str, *args: Any, blueprint: bool = False) -> bytes:
+    """Initcode that deploys the bundled contract `name` with constructor `args`, or (with
+    `blueprint`) deploys it as an EIP-5202 blueprint (no arguments then)."""
+    try:
+        artifact = json.loads(contract_artifact(name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChainError(
+            f"The contract artifact {name} is missing; run `make contracts`."
+        ) from None
+    key = "blueprint_bytecode" if blueprint else "bytecode"
+    code = artifact.get(key)
+    if not isinstance(code, str):
+        raise ChainError(f"The artifact {name} has no {key}.")
+    if blueprint:
+        return bytes.fromhex(code.removeprefix("0x"))
+    constructor = next((e for e in artifact["abi"] if e.get("type") == "constructor"), None)
+    types = [abi_type(p) for p in (constructor or {}).get("inputs", [])]
+    if len(types) != len(args):
+        raise AbiMismatch(f"{name}'s constructor takes {len(types)} arguments, not {len(args)}.")
+    try:
+        encoded = encode(types, list(args)) if types else b""
+    except Exception as error:
+        raise AbiMismatch(f"The arguments do not fit {name}'s constructor: {error}") from None
+    return bytes.fromhex(code.removeprefix("0x")) + encoded
 
 
 def bundled_contract_names() -> list[str]:

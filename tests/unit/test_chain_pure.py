@@ -27,6 +27,7 @@ from numerbay_desktop.chain.contracts import (
     bundled_contract_names,
     decode_calldata,
     decode_revert,
+    deployment_data,
     revert_from_rpc,
 )
 from numerbay_desktop.chain.errors import (
@@ -275,3 +276,17 @@ def test_nmr_plans() -> None:
             plan_approval(token, SPENDER, *bad)
     with pytest.raises(InvalidInput):
         plan_approval(token, "0x1234", 0, 3)
+
+
+def test_records_by_name_and_deployment_data() -> None:
+    lens = ContractAbi.load("VaultLens").function("vault_info")
+    assert lens.output_fields[:3] == ("model_name", "model_id", "owner")
+    balance = ERC20.function("balanceOf")
+    assert balance.decode_record(encode(["uint256"], [9])) == {"output0": 9}
+    merged = ContractAbi.load("NumerBayVault").merged(ContractAbi.load("VaultAdmin"))
+    assert merged.function("set_capacity") and merged.function("deposit")
+    code = deployment_data("VaultFactory", *[SPENDER] * 6)
+    assert code.endswith(encode(["address"] * 6, [SPENDER] * 6))
+    assert bytes.fromhex("fe7100") in deployment_data("NumerBayVault", blueprint=True)[:16]
+    with pytest.raises(AbiMismatch, match="takes 6 arguments"):
+        deployment_data("VaultFactory", SPENDER)
