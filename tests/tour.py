@@ -63,9 +63,28 @@ def page_stop(key: str, theme: str = "light", suffix: str = "") -> Stop:
     return Stop(f"{key}{suffix}", prepare)
 
 
+async def on_devnet(tour: Tour) -> None:
+    """Start the real devnet through the app shell, as `numerbay-desktop --devnet` does."""
+    from numerbay_desktop.ui.shell import AppShell
+
+    apply_theme(tour.app, "light")
+    shell = AppShell(tour.app, tour.window, tour.data_dir, devnet=True)
+    tour.state["shell"] = shell
+    if not await shell.start():
+        raise RuntimeError("the devnet did not start; see the log in " + str(tour.data_dir))
+    deadline = asyncio.get_running_loop().time() + 20
+    while shell.poller is None or shell.poller.block is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError("the status bar never showed a block from the devnet")
+        await asyncio.sleep(0.1)
+    tour.window.show_page("marketplace")
+
+
 STOPS: list[Stop] = [page_stop(key) for key in PAGE_KEYS] + [
     page_stop("marketplace", theme="dark", suffix="_dark"),
     page_stop("settings", theme="dark", suffix="_dark"),
+    Stop("marketplace_on_devnet", on_devnet),
+    Stop("settings_on_devnet", lambda tour: tour.window.show_page("settings")),
 ]
 
 
@@ -102,10 +121,15 @@ async def run(selected: list[str]) -> int:
     window.show()
     tour = Tour(app=app, window=window, data_dir=data_dir)
     stops = [s for s in STOPS if not selected or any(n in s.name for n in selected)]
-    for stop in stops:
-        path = await take(tour, stop)
-        print(f"saved {path.relative_to(REPO)}")
-    window.close()
+    try:
+        for stop in stops:
+            path = await take(tour, stop)
+            print(f"saved {path.relative_to(REPO)}")
+    finally:
+        shell = tour.state.get("shell")
+        if shell is not None:
+            await shell.shutdown()  # type: ignore[attr-defined]
+        window.close()
     return 0
 
 

@@ -243,6 +243,13 @@ class MainWindow(QMainWindow):
     def set_devnet_banner(self, visible: bool) -> None:
         self.banner.setVisible(visible)
 
+    def set_network(self, network: str, chain_id: int | None, rpc_url: str | None = None) -> None:
+        """Show the connection everywhere: status bar, Settings, and any page that adapts."""
+        self.status.show_network(network, chain_id)
+        self.settings_page.show_network(network, chain_id, rpc_url)
+        for page in self.pages.values():
+            page.network_changed(network, chain_id)
+
     def begin_busy(self, label: str) -> Callable[[], None]:
         return self.status.begin_busy(label)
 

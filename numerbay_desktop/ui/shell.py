@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,7 +21,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from numerbay_desktop.core.errors import NumerbayError
-from numerbay_desktop.store.logfiles import install_file_logging
+from numerbay_desktop.store.logfiles import install_file_logging, remove_file_logging
 from numerbay_desktop.store.settings import Settings, load_settings, save_settings
 from numerbay_desktop.ui.devnet_child import DevnetChild, DevnetStartError
 from numerbay_desktop.ui.errors_dialog import error_reporter, report_failure
@@ -32,7 +33,9 @@ from numerbay_desktop.ui.theme import apply_theme
 log = logging.getLogger(__name__)
 
 # Loaded in a worker thread right after the first paint, so the pages that need them are quick.
-PRELOAD_MODULES = ("web3", "numerapi", "pyqtgraph")
+PRELOAD_MODULES = ("web3", "numerapi")
+# Qt modules must be imported on the GUI thread (pyqtgraph touches Qt at import): after those.
+PRELOAD_ON_GUI_THREAD = ("pyqtgraph",)
 # Keys the devnet's JSON may use for the local Numerai's GraphQL URL.
 NUMERAI_URL_KEYS = ("numerai_url", "numerai_api_url", "graphql_url")
 
@@ -58,6 +61,7 @@ class AppShell:
         devnet: bool = False,
         offline: bool = False,
         smoke: bool = False,
+        preload: bool = True,
     ) -> None:
         self.app = app
         self.window = window
@@ -65,6 +69,7 @@ class AppShell:
         self.use_devnet = devnet
         self.offline = offline
         self.smoke = smoke
+        self.preload = preload and not smoke  # --smoke checks startup, not later pages' imports
         self.settings = Settings()
         self.devnet: DevnetChild | None = None
         self.devnet_info: dict[str, Any] | None = None  # holds demo keys: never log it
@@ -73,6 +78,7 @@ class AppShell:
         self._quit: asyncio.Future[int] | None = None
         self._signal_timer: QTimer | None = None
         self._previous_hooks: tuple[Any, Any] | None = None
+        self._preload_task: asyncio.Future[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     async def run(self) -> int:
@@ -81,19 +87,19 @@ class AppShell:
         self.window.closing.connect(lambda: self.request_quit(0))
         self._install_signal_handlers()
         try:
-            startup_ok = await self._start()
+            startup_ok = await self.start()
             if self.smoke:
                 return 0 if startup_ok else 1
             return await self._quit
         finally:
-            await self._shutdown()
+            await self.shutdown()
 
     def request_quit(self, code: int = 0) -> None:
         if self._quit is not None and not self._quit.done():
             self._quit.set_result(code)
 
-    async def _start(self) -> bool:
-        """Load everything after the paint; False when a required part failed."""
+    async def start(self) -> bool:
+        """Load everything after the paint; False when a required part failed (it is reported)."""
         self.window.build_all_pages()
         self.settings = load_settings(self.data_dir)
         self.log_file = install_file_logging(self.data_dir)
@@ -108,12 +114,14 @@ class AppShell:
         self.window.settings_page.show_paths(self.data_dir, self.log_file)
         self.window.settings_page.show_numerai_url(self.settings.numerai_api_url)
 
-        if not self.smoke:  # warm-up only: --smoke checks startup, not later pages' imports
-            keep(asyncio.ensure_future(self._preload()))
+        if self.preload:
+            self._preload_task = keep(asyncio.ensure_future(self._preload()))
         return await self._connect()
 
     async def _preload(self) -> None:
         missing = await asyncio.to_thread(_preload, PRELOAD_MODULES)
+        await asyncio.sleep(0.5)  # let the window breathe between the two
+        missing += _preload(PRELOAD_ON_GUI_THREAD)
         if missing:
             log.warning("could not preload %s", ", ".join(missing))
 
@@ -129,12 +137,16 @@ class AppShell:
             return await self._start_devnet()
         network = self.settings.network
         rpc_urls = self.settings.rpc_urls_for()
-        status.show_network(network, None)
+        self.window.set_network(network, None, rpc_urls[0] if rpc_urls else None)
         self.window.set_devnet_banner(network == "devnet")
-        self.window.settings_page.show_network(network, None, rpc_urls[0] if rpc_urls else None)
         if not rpc_urls:
             status.show_block(None, problem="No node address is set for this network.")
-        self._start_poller(rpc_urls[0] if rpc_urls else None, self.settings.numerai_api_url)
+        rpc_url = rpc_urls[0] if rpc_urls else None
+        self._start_poller(
+            rpc_url,
+            self.settings.numerai_api_url,
+            on_chain_id=lambda chain_id: self.window.set_network(network, chain_id, rpc_url),
+        )
         return True
 
     async def _start_devnet(self) -> bool:
@@ -159,8 +171,7 @@ class AppShell:
         log.info("devnet ready at %s (chain id %s)", rpc_url, chain_id)
         if self.smoke and sys.stdout is not None:  # lets tests check it is gone afterwards
             print(f"numerbay-desktop: devnet at {rpc_url}", flush=True)
-        status.show_network("devnet", chain_id)
-        self.window.settings_page.show_network("devnet", chain_id, rpc_url)
+        self.window.set_network("devnet", chain_id, rpc_url)
         numerai_url = next(
             (info[key] for key in NUMERAI_URL_KEYS if isinstance(info.get(key), str)), None
         )
@@ -174,23 +185,37 @@ class AppShell:
             self.window.status.show_block(None, problem=message)
             report_failure(DevnetStartError(message), context="devnet")
 
-    def _start_poller(self, rpc_url: str | None, numerai_url: str | None) -> None:
+    def _start_poller(
+        self,
+        rpc_url: str | None,
+        numerai_url: str | None,
+        on_chain_id: Callable[[int], None] | None = None,
+    ) -> None:
         if rpc_url or numerai_url:
-            self.poller = StatusPoller(self.window.status, rpc_url, numerai_url)
+            self.poller = StatusPoller(
+                self.window.status, rpc_url, numerai_url, on_chain_id=on_chain_id
+            )
             self.poller.start()
 
-    async def _shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Save the window's place, stop polling and background tasks, stop the devnet."""
         self._save_window_geometry()
+        self.window.hide()
         if self.poller is not None:
             await self.poller.stop()
+        if self._preload_task is not None:
+            # An import in a worker thread cannot be interrupted: let it finish before the loop
+            # closes, so its completion never lands on a closed loop.
+            await asyncio.wait({self._preload_task}, timeout=60)
         await cancel_all()
         if self.devnet is not None:
-            self.window.hide()
             self.devnet.stop()
         self._restore_failure_hooks()
         if self._signal_timer is not None:
             self._signal_timer.stop()
         log.info("stopped")
+        if self.log_file is not None:
+            remove_file_logging(self.data_dir)
 
     # -- settings ---------------------------------------------------------------------------
     def set_theme(self, name: str, save: bool = True) -> None:

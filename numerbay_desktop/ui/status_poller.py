@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -62,12 +63,14 @@ class StatusPoller:
         numerai_url: str | None,
         block_interval: float = BLOCK_INTERVAL_S,
         numerai_interval: float = NUMERAI_INTERVAL_S,
+        on_chain_id: Callable[[int], None] | None = None,
     ) -> None:
         self.status = status
         self.rpc_url = rpc_url
         self.numerai_url = numerai_url
         self.block_interval = block_interval
         self.numerai_interval = numerai_interval
+        self.on_chain_id = on_chain_id  # called when the node first reports (or changes) its id
         self.chain_id: int | None = None
         self.block: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,6 +113,8 @@ class StatusPoller:
                 if chain_id != self.chain_id:
                     self.chain_id = chain_id
                     self.status.show_chain_id(chain_id)
+                    if self.on_chain_id is not None:
+                        self.on_chain_id(chain_id)
                 self.block = block
                 self.status.show_block(block)
             await asyncio.sleep(self.block_interval)

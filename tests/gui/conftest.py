@@ -1,6 +1,8 @@
 """GUI tests: offscreen Qt, and async tests on a qasync loop (pytest-asyncio 1.x loop factory hook).
 
-In async tests, wait with `await asyncio.sleep(...)` (the qasync loop runs Qt's events), never
+Mark async tests `@pytest.mark.asyncio(loop_scope="session")`: the app runs one qasync loop per
+process, and several qasync loops created and closed in one process can crash Qt. In async
+tests, wait with `await asyncio.sleep(...)` (the qasync loop runs Qt's events), never
 with `qtbot.waitUntil`, which would spin a nested event loop under the running one.
 """
 

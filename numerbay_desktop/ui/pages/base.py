@@ -135,6 +135,7 @@ class Page(QWidget):
         layout.addSpacing(20)
         layout.addLayout(self.content, 1)
         self.empty_state: EmptyState | None = None
+        self.empty_target: str | None = None  # the page the empty state's button opens
 
     def set_empty_state(self, empty: EmptyState, target: str | None = None) -> EmptyState:
         """Show `empty` centred in the page; its button navigates to the page `target`."""
@@ -146,9 +147,16 @@ class Page(QWidget):
         self.content.addStretch(1)
         self.content.addLayout(row)
         self.content.addStretch(2)
-        if target is not None:
-            empty.action_clicked.connect(lambda: self.navigate_requested.emit(target))
+        self.empty_target = target
+        empty.action_clicked.connect(self._empty_action)
         return empty
+
+    def _empty_action(self) -> None:
+        if self.empty_target is not None:
+            self.navigate_requested.emit(self.empty_target)
+
+    def network_changed(self, network: str, chain_id: int | None) -> None:
+        """The app connected to `network` (chain_id None: not connected). Pages may adapt."""
 
     def empty_text(self) -> str:
         """What the page says while it has nothing to show."""
