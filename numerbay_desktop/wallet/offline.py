@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +42,20 @@ from eth_utils.crypto import keccak
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.risk import Finding, Severity, review_transaction
 from numerbay_desktop.wallet.calldata import AbiRegistry
+from numerbay_desktop.wallet.envelope_fields import (
+    EnvelopeError as EnvelopeError,  # re-exported: callers catch offline.EnvelopeError
+)
+from numerbay_desktop.wallet.envelope_fields import (
+    checked_address,
+    decimal,
+    exact_keys,
+    hex_bytes,
+    iso,
+    load_json,
+    summary_text,
+    timestamp,
+    uint,
+)
 from numerbay_desktop.wallet.keystore import address_of_key
 from numerbay_desktop.wallet.signer import (
     TxFields,
@@ -62,17 +75,10 @@ from numerbay_desktop.wallet.signer import (
 REQUEST_FORMAT = "numerbay/sign-request"
 RESPONSE_FORMAT = "numerbay/sign-response"
 VERSION = 1
-MAX_ENVELOPE_BYTES = 1 << 20
 MAX_ITEMS = 32
 DEFAULT_TTL = timedelta(hours=24)
 MAX_TTL = timedelta(days=7)
 CLOCK_SKEW = timedelta(minutes=10)
-_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*")
-_DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")
-
-
-class EnvelopeError(InvalidInput):
-    """A request or response file is refused; the message says why."""
 
 
 class SummaryMismatch(EnvelopeError):
@@ -136,8 +142,8 @@ class SignRequest:
             "format": REQUEST_FORMAT,
             "version": VERSION,
             "request_id": self.request_id,
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
             "chain_id": self.chain_id,
             "account": self.account,
             "items": [_item_to_dict(item) for item in self.items],
@@ -201,7 +207,7 @@ class SignResponse:
             "request_id": self.request_id,
             "request_hash": "0x" + self.request_hash.hex(),
             "account": self.account,
-            "signed_at": _iso(self.signed_at),
+            "signed_at": iso(self.signed_at),
             "items": items,
         }
 
@@ -258,7 +264,7 @@ def parse_request(
 ) -> SignRequest:
     """Strictly parse and check a request; raises EnvelopeError (only) with the reason."""
     try:
-        document = _load_json(text)
+        document = load_json(text)
         request = _request_from_dict(document)
         _check_request(request, now=now or datetime.now(UTC))
     except EnvelopeError:
@@ -354,7 +360,7 @@ def sign_request(
 def parse_response(text: str | bytes, request: SignRequest) -> SignResponse:
     """Check a response against the request it answers; raises EnvelopeError with the reason."""
     try:
-        return _parse_response(_load_json(text), request)
+        return _parse_response(load_json(text), request)
     except EnvelopeError:
         raise
     except InvalidInput as error:
@@ -362,40 +368,40 @@ def parse_response(text: str | bytes, request: SignRequest) -> SignResponse:
 
 
 def _parse_response(document: Any, request: SignRequest) -> SignResponse:
-    _exact_keys(document, {"format", "version", "request_id", "request_hash", "account",
+    exact_keys(document, {"format", "version", "request_id", "request_hash", "account",
                            "signed_at", "items"}, "response")
     if document["format"] != RESPONSE_FORMAT or document["version"] != VERSION:
         raise EnvelopeError("This file is not a NumerBay signed response of a known version.")
     if document["request_id"] != request.request_id:
         raise EnvelopeError("This signed response answers a different request.")
-    if _hex(document["request_hash"], "request_hash", 32) != request.digest():
+    if hex_bytes(document["request_hash"], "request_hash", 32) != request.digest():
         raise EnvelopeError("This signed response was made for a different version of the request.")
-    if _address(document["account"], "account") != request.account:
+    if checked_address(document["account"], "account") != request.account:
         raise EnvelopeError("This signed response comes from a different account.")
-    signed_at = _time(document["signed_at"], "signed_at")
+    signed_at = timestamp(document["signed_at"], "signed_at")
     items = document["items"]
     if not isinstance(items, list) or len(items) != len(request.items):
         raise EnvelopeError("The signed response does not have one signature per requested item.")
     result = []
     for position, (raw_item, wanted) in enumerate(zip(items, request.items, strict=True), start=1):
         if isinstance(wanted, TxItem):
-            _exact_keys(raw_item, {"kind", "raw_transaction", "tx_hash"}, f"item {position}")
+            exact_keys(raw_item, {"kind", "raw_transaction", "tx_hash"}, f"item {position}")
             if raw_item["kind"] != "transaction":
                 raise EnvelopeError(f"Item {position} should be a signed transaction.")
-            raw = _hex(raw_item["raw_transaction"], "raw_transaction")
+            raw = hex_bytes(raw_item["raw_transaction"], "raw_transaction")
             decoded = decode_signed(raw)
             if decoded.fields != wanted.fields:
                 raise EnvelopeError(f"Signed transaction {position} differs from the request.")
             if decoded.sender != request.account:
                 raise EnvelopeError(f"Signed transaction {position} was signed by another key.")
-            if _hex(raw_item["tx_hash"], "tx_hash", 32) != decoded.tx_hash:
+            if hex_bytes(raw_item["tx_hash"], "tx_hash", 32) != decoded.tx_hash:
                 raise EnvelopeError(f"Signed transaction {position}'s hash does not match.")
             result.append(SignedItem("transaction", raw, decoded.tx_hash))
         else:
-            _exact_keys(raw_item, {"kind", "signature"}, f"item {position}")
+            exact_keys(raw_item, {"kind", "signature"}, f"item {position}")
             if raw_item["kind"] != wanted.kind:
                 raise EnvelopeError(f"Item {position} should be a {wanted.kind} signature.")
-            signature = _hex(raw_item["signature"], "signature", 65)
+            signature = hex_bytes(raw_item["signature"], "signature", 65)
             if isinstance(wanted, MessageItem):
                 signer = recover_message(wanted.message, signature)
             else:
@@ -421,7 +427,7 @@ def _check_request(request: SignRequest, *, now: datetime) -> None:
         raise EnvelopeError("The request is dated in the future; check both computers' clocks.")
     if now >= request.expires_at:
         raise EnvelopeError(
-            f"The request expired at {_iso(request.expires_at)}; make a fresh one online."
+            f"The request expired at {iso(request.expires_at)}; make a fresh one online."
         )
     nonces = []
     for position, item in enumerate(request.items, start=1):
@@ -438,7 +444,7 @@ def _check_request(request: SignRequest, *, now: datetime) -> None:
 
 
 def _request_from_dict(document: Any) -> SignRequest:
-    _exact_keys(document, {"format", "version", "request_id", "created_at", "expires_at",
+    exact_keys(document, {"format", "version", "request_id", "created_at", "expires_at",
                            "chain_id", "account", "items", "envelope_hash"}, "request")
     if document["format"] != REQUEST_FORMAT or document["version"] != VERSION:
         raise EnvelopeError("This file is not a NumerBay signing request of a known version.")
@@ -454,13 +460,13 @@ def _request_from_dict(document: Any) -> SignRequest:
     parsed = tuple(_item_from_dict(raw, n) for n, raw in enumerate(items, start=1))
     request = SignRequest(
         request_id,
-        _time(document["created_at"], "created_at"),
-        _time(document["expires_at"], "expires_at"),
-        _uint(document["chain_id"], "chain_id"),
-        _address(document["account"], "account"),
+        timestamp(document["created_at"], "created_at"),
+        timestamp(document["expires_at"], "expires_at"),
+        uint(document["chain_id"], "chain_id"),
+        checked_address(document["account"], "account"),
         parsed,
     )
-    if _hex(document["envelope_hash"], "envelope_hash", 32) != request.digest():
+    if hex_bytes(document["envelope_hash"], "envelope_hash", 32) != request.digest():
         raise EnvelopeError(
             "The request was changed after it was made (its envelope hash does not match)."
         )
@@ -477,36 +483,40 @@ def _item_from_dict(raw: Any, position: int) -> Item:
         fee_keys = (
             {"gas_price"} if "gas_price" in raw else {"max_fee_per_gas", "max_priority_fee_per_gas"}
         )
-        _exact_keys(raw, common | {"chain_id", "to", "value", "data", "nonce", "gas"} | fee_keys,
+        exact_keys(raw, common | {"chain_id", "to", "value", "data", "nonce", "gas"} | fee_keys,
                     where)
         to = raw["to"]
         fields = TxFields(
-            chain_id=_uint(raw["chain_id"], "chain_id"),
-            nonce=_uint(raw["nonce"], "nonce"),
-            to=None if to is None else _address(to, "to"),
-            value=_decimal(raw["value"], "value"),
-            data=_hex(raw["data"], "data"),
-            gas=_uint(raw["gas"], "gas"),
-            max_fee_per_gas=_decimal(raw["max_fee_per_gas"], "max_fee_per_gas")
+            chain_id=uint(raw["chain_id"], "chain_id"),
+            nonce=uint(raw["nonce"], "nonce"),
+            to=None if to is None else checked_address(to, "to"),
+            value=decimal(raw["value"], "value"),
+            data=hex_bytes(raw["data"], "data"),
+            gas=uint(raw["gas"], "gas"),
+            max_fee_per_gas=decimal(raw["max_fee_per_gas"], "max_fee_per_gas")
             if "max_fee_per_gas" in raw else None,
-            max_priority_fee_per_gas=_decimal(raw["max_priority_fee_per_gas"], "priority fee")
+            max_priority_fee_per_gas=decimal(raw["max_priority_fee_per_gas"], "priority fee")
             if "max_priority_fee_per_gas" in raw else None,
-            gas_price=_decimal(raw["gas_price"], "gas_price") if "gas_price" in raw else None,
+            gas_price=decimal(raw["gas_price"], "gas_price") if "gas_price" in raw else None,
         ).validated()
-        item: Item = TxItem(fields, _address(raw["from"], "from"), _text(raw["summary"]))
+        sender = checked_address(raw["from"], "from")
+        item: Item = TxItem(fields, sender, summary_text(raw["summary"]))
     elif kind == "message":
-        _exact_keys(raw, common | {"message"}, where)
-        item = MessageItem(_address(raw["from"], "from"), _hex(raw["message"], "message"),
-                           _text(raw["summary"]))
+        exact_keys(raw, common | {"message"}, where)
+        item = MessageItem(
+            checked_address(raw["from"], "from"),
+            hex_bytes(raw["message"], "message"),
+            summary_text(raw["summary"]),
+        )
     elif kind == "typed_data":
-        _exact_keys(raw, common | {"typed_data"}, where)
+        exact_keys(raw, common | {"typed_data"}, where)
         if not isinstance(raw["typed_data"], dict):
             raise EnvelopeError(f"{where.capitalize()}'s typed data is not an object.")
-        item = TypedDataItem(_address(raw["from"], "from"), raw["typed_data"],
-                             _text(raw["summary"]))
+        item = TypedDataItem(checked_address(raw["from"], "from"), raw["typed_data"],
+                             summary_text(raw["summary"]))
     else:
         raise EnvelopeError(f"{where.capitalize()} has an unknown kind.")
-    if _hex(raw["signing_hash"], "signing_hash", 32) != item.signing_hash:
+    if hex_bytes(raw["signing_hash"], "signing_hash", 32) != item.signing_hash:
         raise EnvelopeError(f"{where.capitalize()}'s signing hash does not match its contents.")
     return item
 
@@ -541,74 +551,3 @@ def _typed_summary(typed_data: Mapping[str, Any]) -> str:
     name = domain.get("name", "?") if isinstance(domain, Mapping) else "?"
     chain = domain.get("chainId", "?") if isinstance(domain, Mapping) else "?"
     return f"Sign {typed_data.get('primaryType', '?')} for {name} (chain {chain})"
-
-
-def _load_json(text: str | bytes) -> Any:
-    if isinstance(text, str):
-        text = text.encode("utf-8", "surrogatepass")
-    if not isinstance(text, bytes) or len(text) > MAX_ENVELOPE_BYTES:
-        raise EnvelopeError("The file is too large to be a signing envelope.")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise EnvelopeError("The file is not valid JSON.") from None
-
-
-def _exact_keys(value: Any, keys: set[str], where: str) -> None:
-    if not isinstance(value, dict):
-        raise EnvelopeError(f"The {where} is not a JSON object.")
-    extra, missing = set(value) - keys, keys - set(value)
-    if missing:
-        raise EnvelopeError(f"The {where} lacks {', '.join(sorted(missing))}.")
-    if extra:
-        names = ", ".join(sorted(map(str, extra)))
-        raise EnvelopeError(f"The {where} has unexpected fields: {names}.")
-
-
-def _uint(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
-        raise EnvelopeError(f"The field {name} must be a whole number.")
-    return value
-
-
-def _decimal(value: Any, name: str) -> int:
-    if not isinstance(value, str) or not _DECIMAL.fullmatch(value) or int(value) >= 2**256:
-        raise EnvelopeError(f"The field {name} must be a decimal string of a uint256.")
-    return int(value)
-
-
-def _hex(value: Any, name: str, length: int | None = None) -> bytes:
-    if not isinstance(value, str) or len(value) > 2 * MAX_ENVELOPE_BYTES:
-        raise EnvelopeError(f"The field {name} must be 0x-prefixed hex.")
-    if not _HEX.fullmatch(value):
-        raise EnvelopeError(f"The field {name} must be 0x-prefixed hex.")
-    raw = bytes.fromhex(value[2:])
-    if length is not None and len(raw) != length:
-        raise EnvelopeError(f"The field {name} must be {length} bytes.")
-    return raw
-
-
-def _address(value: Any, name: str) -> str:
-    try:
-        return checksum(value, name)
-    except InvalidInput as error:
-        raise EnvelopeError(str(error)) from None
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or len(value) > 4096:
-        raise EnvelopeError("A summary must be text of at most 4096 characters.")
-    return value
-
-
-def _time(value: Any, name: str) -> datetime:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
-        raise EnvelopeError(f"The field {name} must be a UTC time like 2026-01-31T12:00:00Z.")
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise EnvelopeError(f"The field {name} is not a real date.") from None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
