@@ -56,6 +56,7 @@ def register(nouns: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sign.add_argument("--out", required=True, metavar="SIGNED.json")
     sign.add_argument("--password-file", metavar="FILE")
     sign.add_argument("--yes", action="store_true", help="sign without asking to confirm")
+    sign.add_argument("--nmr-address", help="the NMR token, to name it in summaries (devnets)")
     sign.add_argument("--allow-summary-mismatch", action="store_true",
                       help="sign even if the request's summary differs from its data")
     sign.set_defaults(handler=tx_sign)
@@ -173,7 +174,7 @@ def tx_sign(args: argparse.Namespace) -> int:
     record = accounts.get(args.account)
     text = _read(Path(args.request_file))
     request = parse_request(text, expected_account=record.address)
-    registry = build_registry(Path(args.data_dir), request.chain_id)
+    registry = build_registry(Path(args.data_dir), request.chain_id, args.nmr_address)
     reviews = review_request(request, registry, known_addresses=frozenset(
         accounts.known_addresses()
     ))

@@ -107,3 +107,20 @@ def test_broadcast_refuses_wrong_chain(anvil, tmp_path: Path) -> None:  # type: 
     )
     assert result.returncode == 2
     assert "chain 31337" in result.stderr and "nothing was sent" in result.stderr
+
+
+def test_nmr_transfer_request_names_the_token(tmp_path: Path) -> None:
+    from numerbay_desktop.cli import main
+
+    nmr = "0x1776e1F26f98b1A5dF9cD347953a26dd3Cb46671"
+    out = tmp_path / "req.json"
+    code = main([
+        "--data-dir", str(tmp_path / "d"), "tx", "request", "--from", SIGNER, "--to", RECIPIENT,
+        "--value", "10 NMR", "--nonce", "0", "--chain-id", "1", "--gas", "80000",
+        "--max-fee-gwei", "30", "--priority-fee-gwei", "1", "--out", str(out),
+    ])
+    assert code == 0
+    item = json.loads(out.read_text())["items"][0]
+    assert item["to"] == nmr and item["value"] == "0"
+    assert item["summary"].startswith("Call transfer(")
+    assert "10 NMR" in item["summary"] and f"on NMR ({nmr})" in item["summary"]
