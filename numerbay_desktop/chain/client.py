@@ -27,9 +27,10 @@ from numerbay_desktop.chain.batch import (
     CallOutcome,
     batched_calls,
     multicall,
+    plan_chunks,
 )
 from numerbay_desktop.chain.contracts import BoundRead, revert_from_rpc
-from numerbay_desktop.chain.errors import BadResponse, RpcRejected, StaleHead
+from numerbay_desktop.chain.errors import BadResponse, CallReverted, RpcRejected, StaleHead
 from numerbay_desktop.chain.events import Log, fetch_logs
 from numerbay_desktop.chain.networks import Network, checksum_address
 from numerbay_desktop.chain.rpc import JsonRpcTransport, RetryPolicy, RpcResult, RpcStats
@@ -177,7 +178,7 @@ class ChainClient:
         problem: StaleHead | None = None
         for _ in range(len(self.network.rpc_urls)):
             header = await self.get_block("latest")
-            problem = self._staleness(header)
+            problem = self._staleness(header.number, header.timestamp)
             if problem is None:
                 self._highest_block = max(self._highest_block, header.number)
                 return header
@@ -186,15 +187,15 @@ class ChainClient:
         assert problem is not None
         raise problem
 
-    def _staleness(self, header: BlockHeader) -> StaleHead | None:
-        if header.number < self._highest_block:
+    def _staleness(self, number: int, timestamp: int) -> StaleHead | None:
+        if number < self._highest_block:
             return StaleHead(
-                f"The node is behind: its latest block is {header.number}, but block "
+                f"The node is behind: its latest block is {number}, but block "
                 f"{self._highest_block} was already seen. Try again or use another RPC URL."
             )
         max_age = self.network.max_head_age_s
         if max_age is not None:
-            age = self._clock() - header.timestamp
+            age = self._clock() - timestamp
             if age > max_age:
                 return StaleHead(
                     f"The node is out of sync: its latest block is {int(age)} seconds old. "
@@ -214,6 +215,29 @@ class ChainClient:
 
     def pinned(self, block: int | BlockHeader) -> ReadSession:
         return ReadSession(self, block)
+
+    async def pin_and_read(self, reads: Sequence[BoundRead]) -> tuple[ReadSession, list[Any]]:
+        """Pin the head and make the first reads in ONE request: Multicall3 reports the block
+        it ran in, so the pin costs no request of its own (when the reads fit one aggregate3
+        chunk; otherwise the pin and the reads take one request each). Values as
+        `ReadSession.try_read_many` gives them."""
+        multicall3 = self.network.multicall3
+        if multicall3 is not None:
+            calls = [
+                Call(multicall3, _GET_BLOCK_NUMBER, allow_failure=False),
+                Call(multicall3, _GET_BLOCK_TIMESTAMP, allow_failure=False),
+                *(r.as_call() for r in reads),
+            ]
+            if len(plan_chunks(calls, gas_cap=self.call_gas_cap)) == 1:
+                outcomes = await self.multicall(calls, "latest")
+                number = int.from_bytes(outcomes[0].data[:32], "big")
+                timestamp = int.from_bytes(outcomes[1].data[:32], "big")
+                if self._staleness(number, timestamp) is None:
+                    self._highest_block = max(self._highest_block, number)
+                    values = _decoded_or_reverted(reads, outcomes[2:])
+                    return ReadSession(self, number), values
+        session = await self.pin_latest()
+        return session, await session.try_read_many(reads)
 
     # ------------------------------------------------------------------ reads
 
@@ -390,16 +414,8 @@ class ReadSession:
 
     async def try_read_many(self, reads: Sequence[BoundRead]) -> list[Any]:
         """Like read_many, but a failed read gives its CallReverted in place of a value."""
-        from numerbay_desktop.chain.errors import CallReverted
-
         outcomes = await self.multicall([r.as_call() for r in reads])
-        values: list[Any] = []
-        for r, o in zip(reads, outcomes, strict=True):
-            try:
-                values.append(r.decode(o))
-            except CallReverted as reverted:
-                values.append(reverted)
-        return values
+        return _decoded_or_reverted(reads, outcomes)
 
     async def get_balance(self, address: str) -> int:
         return await self.client.get_balance(address, self.block_number)
@@ -410,6 +426,20 @@ _ALREADY_SENT = re.compile(
     r"transaction already exists",
     re.IGNORECASE,
 )
+
+
+_GET_BLOCK_NUMBER = bytes.fromhex("42cbb15c")  # Multicall3.getBlockNumber()
+_GET_BLOCK_TIMESTAMP = bytes.fromhex("0f28c97d")  # Multicall3.getCurrentBlockTimestamp()
+
+
+def _decoded_or_reverted(reads: Sequence[BoundRead], outcomes: Sequence[CallOutcome]) -> list[Any]:
+    values: list[Any] = []
+    for read, outcome in zip(reads, outcomes, strict=True):
+        try:
+            values.append(read.decode(outcome))
+        except CallReverted as reverted:
+            values.append(reverted)
+    return values
 
 
 def _override_rpc(override: StateOverride) -> dict[str, dict[str, Any]]:

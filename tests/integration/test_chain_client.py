@@ -222,3 +222,24 @@ async def test_a_block_the_node_lacks_is_a_clear_error(
     future = await proxied_client.block_number() + 1000
     with pytest.raises(BlockNotAvailable, match="does not have the block"):
         await proxied_client.pinned(future).get_balance(OTHER)
+
+
+async def test_pin_and_read_pins_in_the_same_request(
+    chain_world: ChainWorld, proxy: FaultProxy
+) -> None:
+    nmr = nmr_abi().at(chain_world.nmr)
+    mint(chain_world, OTHER, 3)
+    balance = 3
+    for multicall, requests in ((True, 1), (False, 2)):
+        async with ChainClient(chain_world.network(proxy.url, multicall=multicall)) as client:
+            await client.connect()
+            proxy.reset_counts()
+            session, values = await client.pin_and_read(
+                [nmr.read("balanceOf", OTHER), nmr.read("transfer", OTHER, 10**30)]
+            )
+            assert proxy.http_requests == requests
+            assert values[0] == balance and isinstance(values[1], CallReverted)
+            mint(chain_world, OTHER, 4)
+            assert await session.read_many([nmr.read("balanceOf", OTHER)]) == [balance]
+            balance += 4
+            assert session.block_number + 1 == await client.block_number()

@@ -60,16 +60,19 @@ async def test_every_vault_s_info_and_schedule_in_one_request(
     create_vaults(chain_world, factory_address)
     factory = ContractAbi.load("VaultFactory").at(factory_address)
     lens = ContractAbi.load("VaultLens").at(lens_address)
+    await proxied_client.connect()
 
-    session = await proxied_client.pin_latest()
     proxy.reset_counts()
-    (count,) = await session.read_many([factory.read("vault_count")])
+    session, (count,) = await proxied_client.pin_and_read([factory.read("vault_count")])
+    assert proxy.http_requests == 1  # the pin rides along with the first read
     assert count == VAULTS
+    assert session.block_number == await proxied_client.block_number()
+    proxy.reset_counts()
     vaults = await session.read_many([factory.read("vaults", i) for i in range(count)])
     reads = [lens.read("vault_info", v) for v in vaults]
     reads += [lens.read("schedule", v) for v in vaults]
     outcomes = await session.multicall([r.as_call() for r in reads])
-    assert proxy.http_requests == 3  # count, addresses, then every view of every vault
+    assert proxy.http_requests == 2  # addresses, then every view of every vault
 
     infos = [reads[i].function.decode_record(outcomes[i].data) for i in range(count)]
     for i, info in enumerate(infos):
