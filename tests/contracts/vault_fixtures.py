@@ -18,6 +18,19 @@ from vyper.compiler.output import build_abi_output
 
 from numerbay_desktop.core import abs as abs_codec
 
+# What `from tests.contracts.vault_fixtures import *` brings into conftest: the fixtures.
+__all__ = [
+    "make_world",
+    "vault_admin_deployer",
+    "vault_deployer",
+    "vault_factory",
+    "vault_factory_deployer",
+    "vault_full_abi",
+    "vault_lens_deployer",
+    "vault_owner",
+    "vault_world",
+]
+
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 WAD_ = 10**18
 DAY_ = 86_400
