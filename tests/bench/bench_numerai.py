@@ -17,25 +17,25 @@ from typing import Any
 
 MODELS = 1000
 LAST_N_ROUNDS = 20
+SEED = 1
 GOALS = {"numerai.requests_for_1000_models": ("<=", 20)}
 
 
 def _start_simulator() -> tuple[subprocess.Popen[str], dict[str, Any]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "numerbay_desktop.cli", "simulator", "serve",
-         "--models", str(MODELS), "--accounts", "300", "--seed", "1"],
+         "--models", str(MODELS), "--accounts", "300", "--seed", str(SEED)],
         stdout=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
     return process, json.loads(process.stdout.readline())
 
 
-def _model_names(url: str) -> list[str]:
-    import requests
+def _model_names() -> list[str]:
+    """The simulator's model names, from the same seed (all 1,000, ranked or not yet)."""
+    from numerbay_desktop.devnet.local_numerai.tournament import Tournament
 
-    body = {"query": f"{{ v2Leaderboard(limit: {MODELS * 2}) {{ username }} }}"}
-    rows = requests.post(url, json=body, timeout=60).json()["data"]["v2Leaderboard"]
-    return [row["username"] for row in rows]
+    return [m.name for m in Tournament(seed=SEED, n_models=MODELS, n_accounts=300).models]
 
 
 async def _batched(url: str, names: list[str]) -> tuple[int, float, int]:
@@ -72,7 +72,7 @@ def run() -> dict[str, dict[str, Any]]:
     process, line = _start_simulator()
     try:
         url = line["numerai_url"]
-        names = _model_names(url)
+        names = _model_names()
         requests_sent, seconds, rows = asyncio.run(_batched(url, names))
         naive_requests, naive_seconds, naive_rows = _naive(url, names)
         assert rows == naive_rows, "both ways must fetch the same scores"
