@@ -359,13 +359,26 @@ def lot(vault: IVault, lot_id: uint256) -> LotView:
         fee_u = min((units * acc + state.BPS * state.YEAR - 1) // (state.BPS * state.YEAR), units)
     fee: uint256 = fee_u * g_at // state.RAY
     if v.state == LOT_JOINED:
-        fee = min((principal * self._fixed_rate_time(vault, b, block.timestamp if w[15] == 0 else w[15], w[14], version) + state.BPS * state.YEAR - 1) // (state.BPS * state.YEAR), principal)
+        t_end: uint256 = block.timestamp
+        if w[15] != 0:
+            t_end = w[15]
+        acc: uint256 = self._fixed_rate_time(vault, b, t_end, w[14], version)
+        fee = min((principal * acc + state.BPS * state.YEAR - 1) // (state.BPS * state.YEAR), principal)
     elif g_at > v.hwm_ray:
         pbps: uint256 = self._profit_bps(vault, a, b, version)
-        fee += min(
-            (units * (g_at - v.hwm_ray) * pbps + state.RAY * state.BPS - 1) // (state.RAY * state.BPS),
-            value - fee,
-        )
+        if x1 == 0:
+            # a live lot pays in units at the current index, as ledger.charge does
+            prof_u: uint256 = min(
+                (units * (g_at - v.hwm_ray) * pbps + g_at * state.BPS - 1) // (g_at * state.BPS),
+                units - fee_u,
+            )
+            fee += prof_u * g_at // state.RAY
+        else:
+            # an exiting or final lot pays in NMR at fulfilment, as ledger.final_value does
+            fee += min(
+                (units * (g_at - v.hwm_ray) * pbps + state.RAY * state.BPS - 1) // (state.RAY * state.BPS),
+                value - fee,
+            )
     v.accrued_fees = fee
     v.value = value - fee
     return v

@@ -223,3 +223,17 @@ def test_claim_fees_with_protocol_cut(make_world: Any, deployer: str, protocol_b
     assert w.nmr.balanceOf(w.owner) == owner_before + fees - cut
     assert w.info().fees_owed == 0
     assert w.info().idle == 0
+
+
+def test_lens_accrued_fees_equal_the_charge(make_world: Any, bob: str) -> None:
+    w: VaultWorld = make_world(tiers=[(0, 700, 2_500)], commitments=[(0, 0)])
+    lot = w.deposit(w.owner, 1_000 * WAD_)
+    w.settle(w.stake(150 * WAD_), 77 * WAD_, 0)
+    w.settle(w.stake(150 * WAD_), 0, 13 * WAD_)
+    boa.env.time_travel(seconds=YEAR + 12_345)
+    view = w.lot(lot)
+    w.vault.checkpoint(lot, sender=bob)
+    (charged,) = _events(w.vault, "FeesCharged")
+    assert charged.fixed_fee > 0 and charged.profit_fee > 0
+    assert view.accrued_fees == charged.fixed_fee + charged.profit_fee
+    assert abs(w.lot(lot).value - view.value) <= 2
