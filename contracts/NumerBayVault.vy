@@ -206,6 +206,7 @@ def cancel_deposit(lot_id: uint256):
             principal comes back at once (nothing was at risk, no fee).
     """
     a: uint256 = self._own_lot(lot_id)
+    assert (a >> 184) & state.MASK24 == 0, "NumerBayVault: already exiting"
     h: uint256 = state.hot
     assert (a >> 160) & state.MASK24 == h >> 224, "NumerBayVault: already staked"
     principal: uint256 = state.lots[lot_id][1] & state.MASK96

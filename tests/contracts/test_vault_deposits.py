@@ -98,6 +98,19 @@ def test_cancel_deposit_reverts(w_registered: VaultWorld, alice: str, bob: str) 
         w.vault.cancel_deposit(lot_id, sender=alice)
 
 
+def test_exit_requested_lot_cannot_be_cancelled(vault_world: VaultWorld) -> None:
+    """A joined lot with nothing staked since (K == S == entry) exits final at once; it must
+    not also be cancellable, or its value would leave twice and the queue would break."""
+    w = vault_world
+    lot_id = w.deposit(w.owner, 40 * WAD_)
+    w.vault.request_exit(lot_id, sender=w.owner)
+    assert w.lot(lot_id).state == 4
+    with boa.reverts("NumerBayVault: already exiting"):
+        w.vault.cancel_deposit(lot_id, sender=w.owner)
+    assert w.vault.fulfill(5) == 1
+    assert w.vault.claim(sender=w.owner) == 40 * WAD_
+
+
 def test_deposit_guards(w_registered: VaultWorld, alice: str) -> None:
     w = w_registered
     w.fund(alice, 10_000 * WAD_)
