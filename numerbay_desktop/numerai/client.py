@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import requests
+from eth_account import Account
 from pydantic import BaseModel, ValidationError
 
 from numerbay_desktop.numerai import queries
@@ -62,6 +63,31 @@ T = TypeVar("T")
 class Cached(Generic[T]):
     value: T
     fetched_at: float
+
+
+def check_authorization(
+    auth: StakeAuthorization, submission_id: str, staker: str, max_wei: int
+) -> None:
+    """Refuse an authorization that is not what was asked or not signed by its signer."""
+    if (
+        auth.staker != staker.lower()
+        or auth.submission_id != submission_id
+        or not 0 < auth.max_amount_wei <= max_wei
+    ):
+        raise NumeraiBadResponse(
+            "The stake authorization Numerai sent does not match the request; nothing was staked."
+        )
+    try:
+        signer = Account._recover_hash(
+            bytes.fromhex(auth.authorization_digest[2:]),
+            signature=bytes.fromhex(auth.signature[2:]),
+        )
+    except Exception:  # eth_keys raises several types for a malformed signature
+        signer = ""
+    if str(signer).lower() != auth.authorization_signer:
+        raise NumeraiBadResponse(
+            "The stake authorization's signature is not its signer's; nothing was staked."
+        )
 
 
 class NumeraiClient:
@@ -329,7 +355,9 @@ class NumeraiClient:
             "tournamentId": tournament_id,
         }
         data = await self.query(queries.STAKE_AUTH, variables, auth=True)
-        return self._one(StakeAuthorization, data.get("v3StakeAuth"), "stake authorization")
+        auth = self._one(StakeAuthorization, data.get("v3StakeAuth"), "stake authorization")
+        check_authorization(auth, submission_id, staker, int(max_amount_nmr * 10**18))
+        return auth
 
     async def stake_claim(
         self, round_id: int, model_id: str, staker: str, tournament_id: int = CLASSIC

@@ -13,6 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from numerbay_desktop.core import abs as abs_codec
+from numerbay_desktop.core.errors import NumerbayError
+
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 
 
@@ -152,6 +155,30 @@ class StakeRound(_Record):
 
 class StakeAuthorization(_Record):
     """A signed permission to stake at most `max_amount_wei` on one round for one model."""
+
+    def struct(self) -> abs_codec.StakeAuthorization:
+        """The EIP-712 struct, as the staking contract's `stake` takes it (`.as_tuple()`)."""
+        return abs_codec.StakeAuthorization(
+            tournament_id=self.tournament_id,
+            round_id=self.round_id,
+            staker=self.staker,
+            model_id=bytes.fromhex(self.model_id[2:]),
+            submission_hash=bytes.fromhex(self.submission_hash[2:]),
+            max_amount=self.max_amount_wei,
+            nonce=self.nonce,
+            deadline=self.deadline,
+        )
+
+    def matches_local_encoding(self) -> bool:
+        """Whether the served digest is our own EIP-712 encoding of these fields (it is for
+        LocalAtomicStaking; Numerai's mainnet encoding is not published yet)."""
+        try:
+            digest = abs_codec.authorization_digest(
+                self.struct(), chain_id=self.chain_id, verifying_contract=self.staking_address
+            )
+        except NumerbayError:
+            return False
+        return "0x" + digest.hex() == self.authorization_digest
 
     authorization_signer: Address = Field(alias="authorizationSigner")
     authorization_digest: Hex = Field(alias="authorizationDigest")

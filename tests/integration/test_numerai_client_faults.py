@@ -205,3 +205,41 @@ async def test_a_trickling_server_cannot_hold_the_caller() -> None:
         stop.set()
         listener.close()
         thread.join(5)
+
+
+@pytest.mark.asyncio
+async def test_a_tampered_stake_authorization_is_refused(fault: FaultServer) -> None:
+    from decimal import Decimal
+
+    from eth_account import Account
+
+    signer, impostor = Account.from_key(b"\x01" * 32), Account.from_key(b"\x02" * 32)
+    digest = b"\x07" * 32
+    staker = "0x" + "ab" * 20
+    submission = "6c5ddc1e-5a25-4a1a-9f5e-0c1b5d2d7a01"
+
+    def served(key: bytes, **changes: str) -> dict[str, object]:
+        record = {
+            "authorizationSigner": signer.address, "authorizationDigest": "0x" + digest.hex(),
+            "chainId": "31337", "deadline": "1900000000", "maxAmount": str(5 * 10**18),
+            "modelId": "0x" + "00" * 32, "nmrAddress": "0x" + "11" * 20, "nonce": "0",
+            "roundId": "1433",
+            "signature": "0x" + bytes(Account.unsafe_sign_hash(digest, key).signature).hex(),
+            "staker": staker, "stakingAddress": "0x" + "22" * 20, "submissionId": submission,
+            "submissionHash": "0x" + "33" * 32, "tournamentId": "8",
+        }
+        return {"data": {"v3StakeAuth": {**record, **changes}}}
+
+    client = client_for(url_of(fault))
+    answer(fault, 200, served(b"\x01" * 32))
+    auth = await client.stake_auth(submission, staker, Decimal(5))
+    assert auth.max_amount_wei == 5 * 10**18 and not auth.matches_local_encoding()
+    answer(fault, 200, served(b"\x01" * 32, staker="0x" + "cd" * 20))
+    with pytest.raises(NumeraiBadResponse, match="does not match the request"):
+        await client.stake_auth(submission, staker, Decimal(5))
+    answer(fault, 200, served(b"\x01" * 32))
+    with pytest.raises(NumeraiBadResponse, match="does not match the request"):
+        await client.stake_auth(submission, staker, Decimal(4))  # more than was asked
+    answer(fault, 200, served(impostor.key))
+    with pytest.raises(NumeraiBadResponse, match="signature"):
+        await client.stake_auth(submission, staker, Decimal(5))

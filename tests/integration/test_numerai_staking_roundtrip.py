@@ -85,10 +85,8 @@ async def test_stake_resolve_claim_pays_what_the_simulator_computed(
     assert auth.staker == staker.lower() and auth.chain_id == w3.eth.chain_id
     assert auth.model_id == "0x" + abs_codec.model_id_bytes32(model.id).hex()
 
-    authorization = (
-        auth.tournament_id, auth.round_id, staker, bytes.fromhex(auth.model_id[2:]),
-        bytes.fromhex(auth.submission_hash[2:]), auth.max_amount_wei, auth.nonce, auth.deadline,
-    )
+    assert auth.matches_local_encoding()
+    authorization = auth.struct().as_tuple()
     nmr.functions.mint(staker, STAKE).transact({"from": staker})
     nmr.functions.approve(staking.address, STAKE).transact({"from": staker})
     receipt = w3.eth.wait_for_transaction_receipt(
