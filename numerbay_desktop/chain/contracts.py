@@ -18,11 +18,10 @@ from functools import cache
 from typing import Any
 
 from eth_abi.abi import decode, encode
-from eth_abi.grammar import TupleType
-from eth_abi.grammar import parse as parse_type
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from numerbay_desktop.chain.abi_decode import decode_fast
 from numerbay_desktop.chain.batch import Call, CallOutcome
 from numerbay_desktop.chain.errors import AbiMismatch, CallReverted, ChainError, RpcRejected
 from numerbay_desktop.chain.networks import Network
@@ -72,51 +71,6 @@ def abi_type(param: AbiEntry) -> str:
         inner = ",".join(abi_type(c) for c in param.get("components", []))
         return f"({inner}){kind[len('tuple'):]}"
     return kind
-
-
-def checksummed(types: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
-    """Decoded values with every address (also inside arrays and tuples) EIP-55 checksummed."""
-    return tuple(_checksum_value(parse_type(t), v) for t, v in zip(types, values, strict=True))
-
-
-def _checksum_value(kind: Any, value: Any) -> Any:
-    if kind.is_array:
-        return tuple(_checksum_value(kind.item_type, v) for v in value)
-    if isinstance(kind, TupleType):
-        return tuple(_checksum_value(k, v) for k, v in zip(kind.components, value, strict=True))
-    if getattr(kind, "base", None) == "address":
-        return str(to_checksum_address(value))
-    return value
-
-
-@cache
-def _all_simple_words(types: tuple[str, ...]) -> bool:
-    """Types whose value is one word read as is (the common view outputs): decoded without
-    eth_abi, which is slow for the thousands of results of a marketplace refresh."""
-    return all(
-        t in ("bool", "address") or (t.startswith(("uint", "int")) and "[" not in t)
-        for t in types
-    )
-
-
-def _simple_word(kind: str, word: bytes) -> Any:
-    value = int.from_bytes(word, "big")
-    if kind == "address":
-        if value >> 160:
-            raise AbiMismatch("A returned address has dirty high bytes.")
-        return str(to_checksum_address(word[12:]))
-    if kind == "bool":
-        if value > 1:
-            raise AbiMismatch("A returned bool is neither 0 nor 1.")
-        return value == 1
-    bits = int(kind.removeprefix("u").removeprefix("int") or 256)
-    if kind.startswith("int"):
-        value = int.from_bytes(word, "big", signed=True)
-        if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
-            raise AbiMismatch(f"A returned {kind} is out of range.")
-    elif value >> bits:
-        raise AbiMismatch(f"A returned {kind} is out of range.")
-    return value
 
 
 def signature(entry: AbiEntry) -> str:
@@ -174,14 +128,9 @@ class Function:
         """The returned value: one value for one output, a tuple for several, None for none."""
         if not self.output_types:
             return None
-        if _all_simple_words(self.output_types) and len(data) >= 32 * len(self.output_types):
-            words = [data[32 * i : 32 * i + 32] for i in range(len(self.output_types))]
-            pairs = zip(self.output_types, words, strict=True)
-            simple = tuple(_simple_word(t, w) for t, w in pairs)
-            return simple[0] if len(simple) == 1 else simple
         try:
-            values = checksummed(self.output_types, decode(list(self.output_types), data))
-        except Exception:
+            values = decode_fast(self.output_types, data)
+        except AbiMismatch:
             raise AbiMismatch(f"The result of {self.signature} does not decode.") from None
         return values[0] if len(values) == 1 else tuple(values)
 
@@ -195,8 +144,8 @@ class Function:
 
     def decode_input(self, data: bytes) -> tuple[Any, ...]:
         try:
-            return checksummed(self.input_types, decode(list(self.input_types), data[4:]))
-        except Exception:
+            return decode_fast(self.input_types, data[4:])
+        except AbiMismatch:
             raise AbiMismatch(f"The calldata does not fit {self.signature}.") from None
 
 
@@ -347,7 +296,7 @@ def decode_revert(data: bytes) -> str | None:
         if selector(entry) == head:
             types = [abi_type(p) for p in entry.get("inputs", [])]
             try:
-                values = decode(types, body)
+                values = decode_fast(types, body)
             except Exception:  # noqa: S112 - a same-selector error of another shape
                 continue
             names = [p.get("name") or f"arg{i}" for i, p in enumerate(entry.get("inputs", []))]

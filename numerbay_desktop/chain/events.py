@@ -11,16 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from numerbay_desktop.chain.abi_decode import decode_fast
 from numerbay_desktop.chain.contracts import (
     AbiEntry,
     ContractAbi,
     abi_type,
     bundled_contract_names,
-    checksummed,
 )
 from numerbay_desktop.chain.errors import BadResponse, ChainError
 from numerbay_desktop.chain.rpc import JsonRpcTransport
@@ -156,14 +155,14 @@ def decode_log(log: Log, prefer: Iterable[str] = ()) -> DecodedEvent | None:
             continue
         try:
             plain_types = [abi_type(p) for p in plain]
-            plain_values = checksummed(plain_types, decode(plain_types, log.data))
+            plain_values = decode_fast(plain_types, log.data)
             args: dict[str, Any] = {}
             for param, topic in zip(indexed, log.topics[1:], strict=True):
                 kind = abi_type(param)
                 if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                     args[param["name"]] = topic  # only the hash of a dynamic value is logged
                 else:
-                    args[param["name"]] = checksummed([kind], decode([kind], topic))[0]
+                    args[param["name"]] = decode_fast([kind], topic)[0]
             for param, value in zip(plain, plain_values, strict=True):
                 args[param["name"]] = value
         except Exception:  # noqa: S112 - same topic, other layout: try the next ABI
