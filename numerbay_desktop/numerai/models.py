@@ -211,3 +211,16 @@ class StakeClaim(_Record):
     submission_id: str | None = Field(None, alias="submissionId")
     tournament_id: BigInt | None = Field(None, alias="tournamentId")
     claimable_wei: BigInt | None = Field(None, alias="claimableAmountWei")
+
+    def proof_is_valid(self) -> bool:
+        """Whether the proof leads from this claim's leaf to its Merkle root, with our leaf
+        encoding (LocalAtomicStaking's); a claim failing this would revert on chain."""
+        try:
+            leaf = abs_codec.leaf(
+                self.round_id, self.staker, bytes.fromhex(self.model_id[2:]),
+                self.payout_wei, self.burn_wei,
+            )
+            proof = [bytes.fromhex(p[2:]) for p in self.proof]
+            return abs_codec.verify(proof, bytes.fromhex(self.merkle_root[2:]), leaf)
+        except (NumerbayError, ValueError):
+            return False

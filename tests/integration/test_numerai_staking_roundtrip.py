@@ -106,6 +106,8 @@ async def test_stake_resolve_claim_pays_what_the_simulator_computed(
     assert claim.payout_wei == (STAKE * wad // WAD if wad > 0 else 0)
     assert claim.burn_wei == (STAKE * -wad // WAD if wad < 0 else 0)
     assert claim.payout_wei + claim.burn_wei > 0
+    assert claim.proof_is_valid()
+    assert not claim.model_copy(update={"payout_wei": claim.payout_wei + 1}).proof_is_valid()
     assert [c.api_model_id for c in await client.stake_claims(staker)] == [model.id]
     assert (await client.stake_round(number)).resolved is True
 
