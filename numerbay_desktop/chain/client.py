@@ -34,6 +34,7 @@ from numerbay_desktop.chain.errors import BadResponse, CallReverted, RpcRejected
 from numerbay_desktop.chain.events import Log, fetch_logs
 from numerbay_desktop.chain.networks import Network, checksum_address
 from numerbay_desktop.chain.rpc import JsonRpcTransport, RetryPolicy, RpcResult, RpcStats
+from numerbay_desktop.chain.simulate import SimulatedCall, simulate_bundle
 
 BlockRef = int | str  # a number, or "latest" / "pending" / "safe" / "finalized" / "earliest"
 # address -> {"balance": int, "nonce": int, "code": bytes, "state"/"stateDiff": {slot: value}}
@@ -382,6 +383,16 @@ class ChainClient:
             contract_address=raw.get("contractAddress"),
             logs=tuple(raw.get("logs") or ()),
         )
+
+    async def simulate_bundle(
+        self,
+        requests: Sequence[TxRequest],
+        block: BlockRef = "latest",
+        state_override: StateOverride | None = None,
+    ) -> list[SimulatedCall]:
+        """Dependent transactions simulated in order in one request (eth_simulateV1);
+        SimulationUnsupported when the node lacks it. See simulate.py."""
+        return await simulate_bundle(self, requests, block, state_override)
 
     async def get_transaction(self, tx_hash: str) -> dict[str, Any] | None:
         raw = await self.transport.call("eth_getTransactionByHash", [tx_hash])

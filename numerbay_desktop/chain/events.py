@@ -57,7 +57,7 @@ class DecodedEvent:
     log: Log
 
 
-def _parse_log(raw: Any) -> Log:
+def parse_log(raw: Any) -> Log:
     if not isinstance(raw, dict):
         raise BadResponse("The node gave an unusable log entry.")
     try:
@@ -114,7 +114,7 @@ async def fetch_logs(
                 continue
             if not isinstance(answer.value, list):
                 raise BadResponse("The node gave an unusable list of logs.")
-            found.extend(_parse_log(raw) for raw in answer.value)
+            found.extend(parse_log(raw) for raw in answer.value)
         spans = retry
     if spans:
         raise ChainError("The node keeps refusing the log query, even for small block spans.")

@@ -37,6 +37,7 @@ class FaultProxy:
         self.frozen_head: int | None = None
         self.fake_chain_id = 1
         self.only_methods: set[str] = set()  # when set, only requests with these are faulted
+        self.unknown_methods: set[str] = set()  # answered "method not found", as old nodes do
         self.http_requests = 0
         self.methods: Counter[str] = Counter()
         self.forwarded_sends: list[str] = []
@@ -114,6 +115,9 @@ class FaultProxy:
         method = entry.get("method")
         params = list(entry.get("params") or [])
         reply_id = entry.get("id")
+        if method in self.unknown_methods:
+            error = {"code": -32601, "message": f"the method {method} does not exist"}
+            return {"jsonrpc": "2.0", "id": reply_id, "error": error}
         if mode == "wrong_chain" and method == "eth_chainId":
             return {"jsonrpc": "2.0", "id": reply_id, "result": hex(self.fake_chain_id)}
         if mode == "stale_head":

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from chain_support import *  # noqa: F403
 from chain_support import DEPLOYER, OTHER, ChainWorld, send
+from fault_proxy import FaultProxy
 
 from numerbay_desktop.chain.client import ChainClient, TxRequest
 from numerbay_desktop.chain.contracts import ContractAbi
 from numerbay_desktop.chain.errors import CallReverted
 from numerbay_desktop.chain.nmr import MAX_UINT256, ChangeStrategy, plan_approval
+from numerbay_desktop.chain.simulate import SimulationUnsupported
 
 pytestmark = pytest.mark.asyncio
 
@@ -72,3 +74,33 @@ async def test_a_plain_approve_between_non_zero_values_is_refused(
     stale = plan_approval(chain_world.nmr, OTHER, 4, 9)[0]
     with pytest.raises(CallReverted, match="differs from old_value"):
         await proxied_client.call(TxRequest(stale.token, stale.data, sender=DEPLOYER))
+
+
+async def test_approval_and_spend_simulate_as_one_bundle(
+    chain_world: ChainWorld, proxied_client: ChainClient, proxy: FaultProxy
+) -> None:
+    nmr = ContractAbi.load("MockNMR").at(chain_world.nmr)
+    mint = nmr.calldata("mint", DEPLOYER, 100)
+    send(chain_world.anvil, {"to": chain_world.nmr, "data": "0x" + mint.hex()})
+    spend = TxRequest(chain_world.nmr, nmr.calldata("transferFrom", DEPLOYER, OTHER, 60), OTHER)
+    with pytest.raises(CallReverted, match="insufficient allowance"):
+        await proxied_client.call(spend)  # alone, the spend fails: no allowance yet
+    for allowed, ok in ((60, True), (50, False)):
+        plan = plan_approval(chain_world.nmr, OTHER, 0, allowed)
+        bundle = [TxRequest(c.token, c.data, DEPLOYER) for c in plan] + [spend]
+        proxy.reset_counts()
+        results = await proxied_client.simulate_bundle(bundle)
+        assert proxy.http_requests == 1
+        assert results[0].success and results[0].gas_used > 0
+        assert results[-1].success is ok
+        if ok:
+            assert [log.address for log in results[-1].logs] == [chain_world.nmr] * 2
+        else:
+            assert results[-1].revert is not None
+            assert results[-1].revert.reason == "erc20: insufficient allowance"
+            with pytest.raises(CallReverted):
+                results[-1].raise_for_revert()
+    assert await allowance(proxied_client, chain_world) == 0  # nothing was sent
+    proxy.unknown_methods = {"eth_simulateV1"}
+    with pytest.raises(SimulationUnsupported):
+        await proxied_client.simulate_bundle([spend])
