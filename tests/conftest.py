@@ -44,3 +44,6 @@ def anvil_snapshot(anvil):  # type: ignore[no-untyped-def]
     snapshot_id = anvil.rpc("evm_snapshot")
     yield anvil
     anvil.rpc("evm_revert", [snapshot_id])
+
+
+from tests.devnet_fixtures import *  # noqa: E402, F403 - the shared devnet world fixtures

@@ -18,8 +18,10 @@ CLI = [sys.executable, "-m", "numerbay_desktop.cli"]
 
 
 def start_launcher(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], dict]:
+    """A bare devnet (plain anvil): the launcher's life cycle without the demo world, which
+    tests/integration/test_devnet_world.py covers."""
     process = subprocess.Popen(
-        [*CLI, "--data-dir", str(data_dir), "devnet", "up", *extra],
+        [*CLI, "--data-dir", str(data_dir), "devnet", "up", "--bare", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
@@ -103,7 +105,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def test_busy_port_is_one_sentence(anvil: Anvil, tmp_path: Path) -> None:
-    result = run_cli("--data-dir", str(tmp_path), "devnet", "up", "--port", str(anvil.port))
+    result = run_cli("--data-dir", str(tmp_path), "devnet", "up", "--bare",
+                     "--port", str(anvil.port))
     assert result.returncode == 2
     assert "already in use" in result.stderr
     assert "Traceback" not in result.stderr
