@@ -98,6 +98,8 @@ class VaultOracle:
     first_stake_time: int | None = None
     shutdown_time: int | None = None
     wiped_out: bool = False
+    unbacked: int = 0  # stake cost of sequences nobody was exposed to
+    dust_kept: Fraction = Fraction(0)  # what the system paid out below the exact figure
 
     def __post_init__(self) -> None:
         if not self.activations:
@@ -125,6 +127,14 @@ class VaultOracle:
         lot = self.lots[lot_id]
         return lot.value if self.is_final(lot) and not lot.fulfilled else Fraction(0)
 
+    def principal(self, lot_id: int) -> int:
+        """A lot's value net of fees, at the price it entered at (its value / its growth)."""
+        lot = self.lots[lot_id]
+        if lot.growth == 0:
+            return lot.principal
+        net = lot.value / lot.growth
+        return net.numerator // net.denominator
+
     @property
     def exits_due(self) -> Fraction:
         return sum((self.final_value(i) for i in self.lots), Fraction(0))
@@ -139,8 +149,8 @@ class VaultOracle:
 
     def check_conservation(self) -> None:
         liabilities = (self.lots_total + self.exits_due + self.claimable_total
-                       + self.fees_owed + self.surplus)
-        assert liabilities == self.idle + self.at_stake, "oracle lost track of NMR"
+                       + self.fees_owed + self.surplus + self.dust_kept)
+        assert liabilities == self.idle + self.at_stake + self.unbacked, "oracle lost NMR"
 
     # -- terms -------------------------------------------------------------------------
     def _mapped(self, lot: OracleLot, schedule: ScheduleSpec) -> tuple[int, int]:
@@ -183,10 +193,14 @@ class VaultOracle:
     # -- stakers -----------------------------------------------------------------------
     def deposit(self, lot_id: int, owner: str, assets: int, commitment: int, now: int) -> None:
         k = self.stake_count
-        held = sum(lot.principal for lot in self.lots.values() if lot.owner == owner
-                   and not lot.cancelled and not lot.fulfilled and lot.entry < k)
+        # contracts/SPEC.md: the basis counts the account's open lots that can no longer be
+        # cancelled and are not leaving, each at its principal (net value at entry price)
+        held = sum(self.principal(i) for i, lot in self.lots.items() if lot.owner == owner
+                   and not lot.cancelled and not lot.fulfilled and lot.entry < k
+                   and lot.exit_point is None)
         basis = assets + held
         schedule = self.activations[-1][1]
+        basis = basis // 10**18 * 10**18  # the contract keeps the basis in whole NMR
         fixed, profit = schedule.terms(basis, commitment)
         duration = schedule.commitments[commitment][0]
         self.lots[lot_id] = OracleLot(
@@ -197,27 +211,40 @@ class VaultOracle:
         self.idle += assets
         self.check_conservation()
 
-    def cancel(self, lot_id: int) -> int:
+    def cancel(self, lot_id: int, paid: int) -> None:
+        """The system returned `paid` for a cancelled deposit: never more than it held."""
         lot = self.lots[lot_id]
         assert lot.entry == self.stake_count and not lot.cancelled, "cancel after a stake"
+        assert paid <= lot.value, "a cancel returned more than the deposit held"
         lot.cancelled = True
-        amount = lot.value
-        assert amount.denominator == 1
-        self.idle -= int(amount)
+        self.dust_kept += lot.value - paid  # rounding the vault kept
+        self.idle -= paid
         self.check_conservation()
-        return int(amount)
 
     def charge_fixed(self, lot_id: int, now: int) -> Fraction:
         lot = self.lots[lot_id]
         fee = self.accrued_fixed(lot_id, now)
         lot.value -= fee
         lot.fees += fee
-        if self.applied_count <= lot.entry and lot.exit_point is None:
-            lot.principal = lot.value.numerator // lot.value.denominator
         self.fees_owed += fee
         lot.last_fee_time = max(lot.last_fee_time, now)
         self.check_conservation()
         return fee
+
+    def charge(self, lot_id: int, now: int) -> Fraction:
+        """One charge with crystallization (checkpoint, roll): the fixed fee and the profit
+        share are both reckoned on the lot's units before this charge (the spec's
+        `fee += units * ...`), together capped at the lot's value."""
+        lot = self.lots[lot_id]
+        fixed = self.accrued_fixed(lot_id, now)
+        profit = min(self.profit_share(lot_id), lot.value - fixed)
+        lot.value -= fixed + profit
+        lot.fees += fixed + profit
+        self.fees_owed += fixed + profit
+        lot.last_fee_time = max(lot.last_fee_time, now)
+        lot.mark = max(lot.mark, lot.growth)
+        self.check_conservation()
+        return fixed + profit
 
     def crystallize(self, lot_id: int) -> Fraction:
         lot = self.lots[lot_id]
@@ -253,10 +280,9 @@ class VaultOracle:
     def claim(self, owner: str, paid: int) -> None:
         """`paid` left the vault for `owner`: it may not exceed what the oracle owes them."""
         owed = self.claimable.pop(owner, Fraction(0))
-        assert paid <= owed, f"{owner} claimed {paid} but was owed {float(owed)}"
-        # the rounding dust the system kept stays in the vault as surplus-like slack
+        assert paid <= owed + 2, f"{owner} claimed {paid} but was owed {float(owed)}"
         self.idle -= paid
-        self.surplus += owed - paid
+        self.dust_kept += owed - paid  # rounding the vault kept
         self.check_conservation()
 
     def claim_fees(self, paid: int) -> None:
@@ -299,7 +325,10 @@ class VaultOracle:
         self.surplus = Fraction(0)
         sequence.eligible, sequence.result = eligible, result
         if eligible == 0:
-            self.surplus = result
+            # nobody is exposed (only after a wipe-out): what came back waits in the surplus
+            # and the surplus stays for the next result (contracts/SPEC.md)
+            self.surplus = result + sequence.amount
+            self.unbacked += sequence.amount
         elif eligible + result <= 0:
             assert eligible + result == 0, "a loss larger than what was exposed"
             for lot in exposed:
@@ -326,9 +355,7 @@ class VaultOracle:
 
     def roll(self, lot_id: int, now: int) -> None:
         lot = self.lots[lot_id]
-        self.charge_fixed(lot_id, now)
-        if self.applied_count > lot.entry:
-            self.crystallize(lot_id)
+        self.charge(lot_id, now)
         schedule = self.activations[-1][1]
         index = schedule.commitment_with(lot.duration)
         if index is None:
