@@ -279,8 +279,10 @@ class BoundContract:
 # ---------------------------------------------------------------------------- reverts
 
 
-def decode_revert(data: bytes) -> str | None:
-    """A readable revert reason from revert data, or None when there is none to read."""
+def decode_revert(data: bytes, extra_abis: Sequence[ContractAbi] = ()) -> str | None:
+    """A readable revert reason from revert data, or None when there is none to read.
+    Custom errors are looked up in `extra_abis` (e.g. a third-party contract's ABI), then in
+    every bundled ABI."""
     if len(data) < 4:
         return None
     head, body = data[:4], data[4:]
@@ -292,7 +294,7 @@ def decode_revert(data: bytes) -> str | None:
             return f"panic 0x{code:02x} ({PANIC_CODES.get(code, 'unknown panic')})"
     except Exception:
         return None
-    for entry in _all_custom_errors():
+    for entry in [e for abi in extra_abis for e in abi.errors] + _all_custom_errors():
         if selector(entry) == head:
             types = [abi_type(p) for p in entry.get("inputs", [])]
             try:

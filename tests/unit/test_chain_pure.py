@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,15 @@ def test_revert_reasons() -> None:
     assert "NMR" in str(reverted)
     bare = revert_from_rpc(RpcRejected("eth_call", -32000, "execution reverted"))
     assert isinstance(bare, CallReverted) and bare.reason is None
+    custom = ContractAbi.from_abi("Token", [{
+        "type": "error", "name": "InsufficientBalance",
+        "inputs": [{"name": "account", "type": "address"}, {"name": "needed", "type": "uint256"}],
+    }])
+    data = keccak(text="InsufficientBalance(address,uint256)")[:4] + encode(
+        ["address", "uint256"], [SPENDER.lower(), 7]
+    )
+    assert decode_revert(data) is None  # no bundled ABI knows it
+    assert decode_revert(data, [custom]) == f"InsufficientBalance(account={SPENDER}, needed=7)"
     other = RpcRejected("eth_call", -32000, "header not found")
     assert revert_from_rpc(other) is other
 
