@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from numerbay_desktop.chain.errors import AbiMismatch, BadResponse, CallReverted, RpcRejected
+from numerbay_desktop.chain.errors import AbiMismatch, BadResponse, CallReverted
 from numerbay_desktop.chain.rpc import JsonRpcTransport
 
 AGGREGATE3_SELECTOR = bytes.fromhex("82ad56cb")
@@ -226,14 +226,3 @@ def _hex_bytes(value: Any) -> bytes:
     except ValueError:
         raise BadResponse("The node returned call data that is not hex.") from None
 
-
-__all__ = [
-    "Call",
-    "CallOutcome",
-    "RpcRejected",
-    "batched_calls",
-    "decode_aggregate3",
-    "encode_aggregate3",
-    "multicall",
-    "plan_chunks",
-]
