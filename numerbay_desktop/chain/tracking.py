@@ -1,0 +1,137 @@
+"""Where a sent transaction stands: pending, included, N confirmations, finalized, or
+failed / replaced / dropped, with reorgs demoting it.
+
+A transaction is tracked by its *nonce slot*: the original hash and every speed-up or
+cancel signed for the same nonce are candidates, and whichever is mined wins (the others
+are replaced). A receipt only counts while its block is still canonical: the block at the
+receipt's height must have the receipt's block hash; when it does not (a reorg), or when a
+receipt seen before disappears, the status goes back to pending (`reorged=True`) or to
+dropped if the node no longer knows the transaction (txflow then resends its raw bytes).
+
+`observe()` is one poll; txflow's `track()` loops over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from numerbay_desktop.chain.client import ChainClient, Receipt
+from numerbay_desktop.chain.errors import BadResponse, RpcRejected
+
+
+class TxState(enum.Enum):
+    PENDING = "pending"  # the node has it, no block yet
+    INCLUDED = "included"  # in a canonical block, fewer confirmations than asked
+    CONFIRMED = "confirmed"  # at least the asked confirmations
+    FINALIZED = "finalized"  # at or below the node's finalized block
+    FAILED = "failed"  # mined, but it reverted
+    REPLACED = "replaced"  # a transaction not tracked here took the nonce
+    DROPPED = "dropped"  # neither mined nor known to the node
+
+    @property
+    def is_mined(self) -> bool:
+        return self in (TxState.INCLUDED, TxState.CONFIRMED, TxState.FINALIZED, TxState.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class TxStatus:
+    """One observation of a nonce slot."""
+
+    state: TxState
+    tx_hash: str  # the candidate that was mined, else the newest candidate
+    nonce: int
+    confirmations: int = 0
+    block_number: int | None = None
+    block_hash: str | None = None
+    receipt: Receipt | None = None
+    reorged: bool = False  # it was mined before, and that block is no longer canonical
+    message: str = ""
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing will change any more (short of a deep reorg of a finalized block)."""
+        return self.state in (TxState.FINALIZED, TxState.FAILED, TxState.REPLACED)
+
+    def same_as(self, other: TxStatus | None) -> bool:
+        return other is not None and (
+            self.state, self.tx_hash, self.confirmations, self.block_hash, self.reorged
+        ) == (other.state, other.tx_hash, other.confirmations, other.block_hash, other.reorged)
+
+
+async def observe(
+    client: ChainClient,
+    candidates: Sequence[str],
+    sender: str,
+    nonce: int,
+    *,
+    confirmations: int = 3,
+    previous: TxStatus | None = None,
+) -> TxStatus:
+    """The slot's status now. `candidates` are its hashes, oldest first."""
+    if not candidates:
+        raise ValueError("a nonce slot has at least one transaction")
+    was_mined = previous is not None and previous.state.is_mined
+    receipts = await asyncio.gather(*(client.get_transaction_receipt(h) for h in candidates))
+    head = await client.get_block("latest")
+    for tx_hash, receipt in zip(candidates, receipts, strict=True):
+        if receipt is None:
+            continue
+        if receipt.block_number > head.number:
+            continue  # a receipt from a block the head does not reach: not canonical
+        block = await client.get_block(receipt.block_number)
+        if block.hash.lower() != receipt.block_hash.lower():
+            continue  # its block was reorged away
+        return await _mined_status(client, tx_hash, nonce, receipt, head.number, confirmations)
+    newest = candidates[-1]
+    reorged = was_mined
+    mined_nonce = await client.get_transaction_count(sender, "latest")
+    if mined_nonce > nonce:
+        return TxStatus(
+            TxState.REPLACED, newest, nonce, reorged=reorged,
+            message=f"Another transaction with nonce {nonce} was mined instead of this one.",
+        )
+    for tx_hash in reversed(candidates):
+        if await client.get_transaction(tx_hash) is not None:
+            note = "Its block was reorganised away; waiting to be mined again." if reorged else ""
+            return TxStatus(TxState.PENDING, tx_hash, nonce, reorged=reorged, message=note)
+    return TxStatus(
+        TxState.DROPPED, newest, nonce, reorged=reorged,
+        message="The node no longer knows this transaction; it can be sent again.",
+    )
+
+
+async def _mined_status(
+    client: ChainClient,
+    tx_hash: str,
+    nonce: int,
+    receipt: Receipt,
+    head: int,
+    confirmations: int,
+) -> TxStatus:
+    depth = head - receipt.block_number + 1
+    if not receipt.succeeded:
+        state, message = TxState.FAILED, "It was mined but reverted."
+    else:
+        finalized = await _finalized_number(client)
+        message = ""
+        if finalized is not None and receipt.block_number <= finalized:
+            state = TxState.FINALIZED
+        elif depth >= confirmations:
+            state = TxState.CONFIRMED
+        else:
+            state = TxState.INCLUDED
+    return TxStatus(
+        state, tx_hash, nonce, confirmations=depth, block_number=receipt.block_number,
+        block_hash=receipt.block_hash, receipt=receipt, message=message,
+    )
+
+
+async def _finalized_number(client: ChainClient) -> int | None:
+    """The node's finalized block, or None where it has no such tag (older nodes)."""
+    try:
+        return (await client.get_block("finalized")).number
+    except (BadResponse, RpcRejected):
+        return None
