@@ -40,8 +40,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from fractions import Fraction
 
-from numerbay_desktop.core.analytics import LotHolding
 from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.core.rebalance import LotHolding
 from numerbay_desktop.core.units import format_amount
 
 RAY = 10**27

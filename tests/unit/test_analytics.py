@@ -15,14 +15,8 @@ from numerbay_desktop.core.analytics import (
     DAY,
     DIVERSIFICATION_MAX,
     ONE_YEAR,
-    Deposit,
     IndexPoint,
-    LotHolding,
-    RequestExit,
-    VaultHolding,
-    allocation_drift,
     as_percent,
-    choose_exits,
     consistency,
     consistency_score,
     correlation_matrix,
@@ -32,7 +26,6 @@ from numerbay_desktop.core.analytics import (
     drift,
     index_return,
     one_year_return,
-    plan_rebalance,
     round_returns,
     score_correlation,
     sparkline,
@@ -40,6 +33,15 @@ from numerbay_desktop.core.analytics import (
     three_month_return,
 )
 from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.core.rebalance import (
+    Deposit,
+    LotHolding,
+    RequestExit,
+    VaultHolding,
+    allocation_drift,
+    choose_exits,
+    plan_rebalance,
+)
 
 NMR = 10**18
 RAY = 10**27

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerbay_desktop.core import vault_model as vmod
-from numerbay_desktop.core.analytics import LotHolding
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.portfolio import (
     CSV_HEADER,
@@ -33,6 +32,7 @@ from numerbay_desktop.core.portfolio import (
     totals,
     value_series,
 )
+from numerbay_desktop.core.rebalance import LotHolding
 from numerbay_desktop.core.vault_math import YEAR, Commitment, Schedule, Tier
 
 NMR = 10**18
