@@ -20,7 +20,9 @@ from PySide6.QtCore import QObject, QProcess, Signal
 from numerbay_desktop.core.errors import ConfigurationError
 from numerbay_desktop.store.logfiles import redact
 
-START_TIMEOUT_S = 90.0
+# Generous: the first start builds the demo world (minutes on a slow machine); later starts
+# load it from the cache.
+START_TIMEOUT_S = 600.0
 STOP_TIMEOUT_MS = 8000
 
 
@@ -84,6 +86,9 @@ class DevnetChild(QObject):
             raise DevnetStartError(
                 f"The devnet did not start within {timeout:.0f} seconds."
             ) from None
+        except asyncio.CancelledError:
+            self._waiter.cancel()  # nobody will read its outcome now
+            raise
 
     def running(self) -> bool:
         return self.process.state() != QProcess.ProcessState.NotRunning
@@ -127,9 +132,11 @@ class DevnetChild(QObject):
     def _finished(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
         self._read_stdout()
         self._read_stderr()
+        if self._stopping:
+            return  # we asked it to stop: not a failure
         if self.info is None:
             self._fail(self._explain(exit_code))
-        elif not self._stopping:
+        else:
             self.failed.emit("The devnet stopped unexpectedly; restart the app to start it again.")
 
     def _error(self, error: QProcess.ProcessError) -> None:

@@ -40,14 +40,12 @@ PRELOAD_ON_GUI_THREAD = ("pyqtgraph",)
 NUMERAI_URL_KEYS = ("numerai_url", "numerai_api_url", "graphql_url")
 
 
-def _preload(names: tuple[str, ...]) -> list[str]:
-    missing = []
+def _preload(names: tuple[str, ...]) -> None:
     for name in names:
         try:
             importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-    return missing
+        except ImportError as error:
+            log.warning("could not preload %s: %s", name, error)
 
 
 class AppShell:
@@ -78,7 +76,8 @@ class AppShell:
         self._quit: asyncio.Future[int] | None = None
         self._signal_timer: QTimer | None = None
         self._previous_hooks: tuple[Any, Any] | None = None
-        self._preload_task: asyncio.Future[None] | None = None
+        self._preload_task: asyncio.Task[None] | None = None
+        self._previous_signals: dict[int, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     async def run(self) -> int:
@@ -87,9 +86,16 @@ class AppShell:
         self.window.closing.connect(lambda: self.request_quit(0))
         self._install_signal_handlers()
         try:
-            startup_ok = await self.start()
+            # Closing the window (or SIGTERM) during a slow startup (the devnet) ends it at once.
+            starting = keep(loop.create_task(self.start()))
+            either: set[asyncio.Future[Any]] = {starting, self._quit}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                await asyncio.gather(starting, return_exceptions=True)
+                return await self._quit
             if self.smoke:
-                return 0 if startup_ok else 1
+                return 0 if starting.result() else 1
             return await self._quit
         finally:
             await self.shutdown()
@@ -115,15 +121,23 @@ class AppShell:
         self.window.settings_page.show_numerai_url(self.settings.numerai_api_url)
 
         if self.preload:
-            self._preload_task = keep(asyncio.ensure_future(self._preload()))
+            self._start_preload()
         return await self._connect()
 
-    async def _preload(self) -> None:
-        missing = await asyncio.to_thread(_preload, PRELOAD_MODULES)
+    def _start_preload(self) -> None:
+        # A daemon thread, not the loop's executor: quitting must not wait for an import.
+        thread = threading.Thread(
+            target=_preload, args=(PRELOAD_MODULES,), name="preload", daemon=True
+        )
+        thread.start()
+        self._preload_task = keep(asyncio.ensure_future(self._preload_on_gui_thread(thread)))
+
+    async def _preload_on_gui_thread(self, thread: threading.Thread) -> None:
+        # Polled, not signalled: a thread that outlives the loop must not call into it.
+        while thread.is_alive():  # noqa: ASYNC110
+            await asyncio.sleep(0.25)
         await asyncio.sleep(0.5)  # let the window breathe between the two
-        missing += _preload(PRELOAD_ON_GUI_THREAD)
-        if missing:
-            log.warning("could not preload %s", ", ".join(missing))
+        _preload(PRELOAD_ON_GUI_THREAD)
 
     async def _connect(self) -> bool:
         status = self.window.status
@@ -157,7 +171,9 @@ class AppShell:
         self.devnet = DevnetChild(self.data_dir)
         self.devnet.failed.connect(self._devnet_failed_later)
         try:
-            with_progress = self.window.begin_busy("Starting the devnet sandbox…")
+            with_progress = self.window.begin_busy(
+                "Starting the devnet sandbox (its first start builds the demo world)…"
+            )
             try:
                 info = await self.devnet.start()
             finally:
@@ -203,16 +219,15 @@ class AppShell:
         self.window.hide()
         if self.poller is not None:
             await self.poller.stop()
-        if self._preload_task is not None:
-            # An import in a worker thread cannot be interrupted: let it finish before the loop
-            # closes, so its completion never lands on a closed loop.
-            await asyncio.wait({self._preload_task}, timeout=60)
         await cancel_all()
         if self.devnet is not None:
             self.devnet.stop()
         self._restore_failure_hooks()
         if self._signal_timer is not None:
             self._signal_timer.stop()
+        for signum, handler in self._previous_signals.items():
+            signal.signal(signum, handler)
+        self._previous_signals.clear()
         log.info("stopped")
         if self.log_file is not None:
             remove_file_logging(self.data_dir)
@@ -265,7 +280,7 @@ class AppShell:
             loop.call_soon_threadsafe(self.request_quit, 128 + signum)
 
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, on_signal)
+            self._previous_signals[signum] = signal.signal(signum, on_signal)
         # Python runs signal handlers only when it gets control: wake it up a few times a second.
         self._signal_timer = QTimer()
         self._signal_timer.timeout.connect(lambda: None)

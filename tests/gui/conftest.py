@@ -24,6 +24,8 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     import qasync
 
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # as in the app: closing a window never stops the loop
     return qasync.QEventLoop(app)
 
 
@@ -40,6 +42,7 @@ def main_window(qapp: QApplication) -> Iterator[object]:
     from numerbay_desktop.ui.main_window import MainWindow
     from numerbay_desktop.ui.theme import apply_theme
 
+    qapp.setQuitOnLastWindowClosed(False)  # as in the app (app.py): the shell decides to quit
     apply_theme(qapp, "light")
     window = MainWindow()
     window.resize(1180, 760)

@@ -101,8 +101,15 @@ def test_stale_lock_is_recovered(isolated_data_dir: Path) -> None:
     assert not lock.exists()
 
 
-def test_devnet_smoke_connects_and_leaves_nothing_running() -> None:
-    result = run_app("--devnet", "--smoke", timeout=120)
+@pytest.mark.slow
+def test_devnet_smoke_connects_and_leaves_nothing_running(isolated_data_dir: Path) -> None:
+    # Share the session's built demo world (see tests/devnet_fixtures.py) instead of building
+    # it again for this fresh data folder.
+    shared_cache = REPO / ".cache" / "devnet"
+    shared_cache.mkdir(parents=True, exist_ok=True)
+    (isolated_data_dir / "devnet").mkdir(parents=True)
+    (isolated_data_dir / "devnet" / "cache").symlink_to(shared_cache, target_is_directory=True)
+    result = run_app("--devnet", "--smoke", timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(FIRST_PAINT_MARK)

@@ -169,6 +169,23 @@ async def test_shell_applies_saved_settings_offline(
     assert saved.network == "mainnet" and saved.window.width == main_window.width()
 
 
+@pytest.mark.asyncio(loop_scope="session")
+async def test_closing_the_window_quits_the_shell(
+    main_window: MainWindow, qapp: QApplication, isolated_data_dir: Path
+) -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    app_shell = AppShell(qapp, main_window, isolated_data_dir, offline=True, preload=False)
+    running = asyncio.ensure_future(app_shell.run())
+    await until(lambda: app_shell.log_file is not None)
+    assert signal.getsignal(signal.SIGTERM) is not before  # SIGTERM quits cleanly too
+    main_window.close()
+    assert await asyncio.wait_for(running, 10) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert "stopped" in (isolated_data_dir / "logs" / "numerbay-desktop.log").read_text()
+
+
 def test_marketplace_adapts_to_a_connection(main_window: MainWindow, qapp: QApplication) -> None:
     page = main_window.page("marketplace")
     main_window.set_network("devnet", 31337, "http://127.0.0.1:8545")
