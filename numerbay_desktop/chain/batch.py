@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from numerbay_desktop.chain.errors import AbiMismatch, BadResponse, CallReverted
+from numerbay_desktop.chain.errors import AbiMismatch, BadResponse, CallReverted, ChainError
 from numerbay_desktop.chain.rpc import JsonRpcTransport
 
 AGGREGATE3_SELECTOR = bytes.fromhex("82ad56cb")
@@ -26,6 +26,10 @@ MULTICALL_FIXED_GAS = 450_000
 DEFAULT_CALL_GAS = 60_000  # a view reading a handful of cold slots
 DEFAULT_CALL_GAS_CAP = 25_000_000  # below the usual eth_call caps (anvil 30M, geth 50M)
 MAX_SPLIT_ROUNDS = 8
+
+
+class MulticallMissing(ChainError):
+    """The network's Multicall3 address has no contract; reads fall back to JSON-RPC batches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,12 @@ async def multicall(
                 half = len(chunk) // 2
                 retry += [(start, chunk[:half]), (start + half, chunk[half:])]
                 continue
-            rows = decode_aggregate3(_hex_bytes(answer.value))
+            returned = _hex_bytes(answer.value)
+            if not returned:  # a call to an address without code "succeeds" with nothing
+                raise MulticallMissing(
+                    f"There is no Multicall3 at {multicall_address} on this network."
+                )
+            rows = decode_aggregate3(returned)
             if len(rows) != len(chunk):
                 raise BadResponse("Multicall3 returned a different number of results.")
             for i, row in enumerate(rows):

@@ -25,6 +25,7 @@ from numerbay_desktop.chain.batch import (
     DEFAULT_CALL_GAS_CAP,
     Call,
     CallOutcome,
+    MulticallMissing,
     batched_calls,
     multicall,
     plan_chunks,
@@ -135,6 +136,7 @@ class ChainClient:
             max_batch_size=max_batch_size,
         )
         self.call_gas_cap = call_gas_cap
+        self._multicall3 = network.multicall3  # None once found missing
         self._clock = clock
         self._highest_block = -1
 
@@ -222,7 +224,7 @@ class ChainClient:
         it ran in, so the pin costs no request of its own (when the reads fit one aggregate3
         chunk; otherwise the pin and the reads take one request each). Values as
         `ReadSession.try_read_many` gives them."""
-        multicall3 = self.network.multicall3
+        multicall3 = self._multicall3
         if multicall3 is not None:
             calls = [
                 Call(multicall3, _GET_BLOCK_NUMBER, allow_failure=False),
@@ -231,6 +233,9 @@ class ChainClient:
             ]
             if len(plan_chunks(calls, gas_cap=self.call_gas_cap)) == 1:
                 outcomes = await self.multicall(calls, "latest")
+                if self._multicall3 is None:  # it was missing: these are not its results
+                    session = await self.pin_latest()
+                    return session, await session.try_read_many(reads)
                 number = int.from_bytes(outcomes[0].data[:32], "big")
                 timestamp = int.from_bytes(outcomes[1].data[:32], "big")
                 if self._staleness(number, timestamp) is None:
@@ -272,12 +277,17 @@ class ChainClient:
         network has Multicall3, else one eth_call per read in one JSON-RPC batch."""
         if not calls:
             return []
-        if self.network.multicall3 is None:
-            return await batched_calls(self.transport, calls, block_tag(block))
-        return await multicall(
-            self.transport, self.network.multicall3, calls, block_tag(block),
-            gas_cap=self.call_gas_cap,
-        )
+        if self._multicall3 is not None:
+            try:
+                return await multicall(
+                    self.transport, self._multicall3, calls, block_tag(block),
+                    gas_cap=self.call_gas_cap,
+                )
+            except MulticallMissing:
+                # A custom network without Multicall3 where one was configured: batch the
+                # plain eth_calls from now on (still one HTTP request per batch).
+                self._multicall3 = None
+        return await batched_calls(self.transport, calls, block_tag(block))
 
     async def get_balance(self, address: str, block: BlockRef = "latest") -> int:
         account = checksum_address(address)

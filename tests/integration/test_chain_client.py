@@ -243,3 +243,18 @@ async def test_pin_and_read_pins_in_the_same_request(
             assert await session.read_many([nmr.read("balanceOf", OTHER)]) == [balance]
             balance += 4
             assert session.block_number + 1 == await client.block_number()
+
+
+async def test_a_missing_multicall_falls_back_to_json_rpc_batches(
+    chain_world: ChainWorld, proxy: FaultProxy
+) -> None:
+    nmr = nmr_abi().at(chain_world.nmr)
+    mint(chain_world, OTHER, 9)
+    no_code = "0x00000000000000000000000000000000000c0dE0"
+    network = chain_world.network(proxy.url, multicall=False).with_addresses(multicall3=no_code)
+    async with ChainClient(network) as client:
+        session, values = await client.pin_and_read([nmr.read("balanceOf", OTHER)])
+        assert values == [9]
+        proxy.reset_counts()
+        assert await session.read_many([nmr.read("balanceOf", OTHER)] * 3) == [9, 9, 9]
+        assert proxy.http_requests == 1 and proxy.methods["eth_call"] == 3
