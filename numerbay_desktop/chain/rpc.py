@@ -142,6 +142,7 @@ class JsonRpcTransport:
         self._rng = rng or random.Random()
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self._verifying = asyncio.Lock()
 
     @property
     def current_url(self) -> str:
@@ -232,8 +233,14 @@ class JsonRpcTransport:
                 if position > 0:
                     self.stats.failovers += 1
                 try:
-                    if recheck_chain or not endpoint.verified:
+                    if recheck_chain:
                         await self._verify_chain(endpoint)
+                    elif not endpoint.verified:
+                        async with self._verifying:  # concurrent sub-batches check once
+                            if not endpoint.verified:
+                                await self._verify_chain(endpoint)
+                    if endpoint.refused is not None:
+                        continue
                     results = await self._post_calls(endpoint.url, calls) if calls else []
                 except WrongChain as refused:
                     endpoint.refused = refused

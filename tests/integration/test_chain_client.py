@@ -258,3 +258,15 @@ async def test_a_missing_multicall_falls_back_to_json_rpc_batches(
         proxy.reset_counts()
         assert await session.read_many([nmr.read("balanceOf", OTHER)] * 3) == [9, 9, 9]
         assert proxy.http_requests == 1 and proxy.methods["eth_call"] == 3
+
+
+async def test_sub_batches_go_out_together_and_check_the_chain_once(
+    chain_world: ChainWorld, proxy: FaultProxy
+) -> None:
+    nmr = nmr_abi().at(chain_world.nmr)
+    network = chain_world.network(proxy.url, multicall=False)
+    async with ChainClient(network, max_batch_size=10) as client:
+        outcomes = await client.multicall([nmr.read("totalSupply").as_call()] * 35)
+    assert len(outcomes) == 35 and all(o.success for o in outcomes)
+    assert proxy.methods["eth_chainId"] == 1  # one check, though 4 batches started at once
+    assert proxy.http_requests == 5
