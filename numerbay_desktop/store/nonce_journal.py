@@ -139,7 +139,8 @@ class NonceJournal:
             for e in stamped
         ]
         self._write(
-            f"INSERT OR IGNORE INTO signed_txs ({_COLUMNS}) VALUES ({_MARKS})",  # noqa: S608
+            f"INSERT INTO signed_txs ({_COLUMNS}) VALUES ({_MARKS}) "  # noqa: S608
+            "ON CONFLICT (tx_hash) DO NOTHING",
             rows,
         )
         return stamped
