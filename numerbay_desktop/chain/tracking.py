@@ -89,6 +89,11 @@ async def observe(
     reorged = was_mined
     mined_nonce = await client.get_transaction_count(sender, "latest")
     if mined_nonce > nonce:
+        # One of ours may have been mined between the receipt lookups and the nonce read.
+        again = await asyncio.gather(*(client.get_transaction_receipt(h) for h in candidates))
+        if any(r is not None for r in again):
+            return await observe(client, candidates, sender, nonce,
+                                 confirmations=confirmations, previous=previous)
         return TxStatus(
             TxState.REPLACED, newest, nonce, reorged=reorged,
             message=f"Another transaction with nonce {nonce} was mined instead of this one.",

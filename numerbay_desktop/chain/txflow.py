@@ -112,6 +112,7 @@ class Draft:
     fee: FeeChoice
     kind: TxKind = "normal"
     replaces: str | None = None
+    sender_balance: int | None = None  # ETH, wei, at build time
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,9 +217,10 @@ class TxPipeline:
         sender = _address(sender)
         presets = await fetch_fee_presets(self.client)
         first = nonce if nonce is not None else await self.next_nonce(sender)
+        balance = await self.client.get_balance(sender)
         choice = presets.get(fee) if isinstance(fee, str) else fee
         return Draft(uuid.uuid4().hex, sender, self.chain_id, tuple(intents), first, presets,
-                     choice)
+                     choice, sender_balance=balance)
 
     # ------------------------------------------------------------------ simulate + review
 
@@ -273,6 +275,7 @@ class TxPipeline:
             presets=draft.presets, simulation=simulation, names=self.names,
             known_addresses=[draft.sender, *self.known_addresses],
             trusted_contracts=self.trusted_contracts, chain_id=draft.chain_id,
+            sender_balance=draft.sender_balance,
         )
 
     # ------------------------------------------------------------------ sign
@@ -294,6 +297,8 @@ class TxPipeline:
         hashes = [check_signed(raw, tx, prepared.sender)
                   for raw, tx in zip(raw_txs, prepared.transactions, strict=True)]
         draft = prepared.draft
+        if draft.kind == "normal":
+            self._refuse_reused_nonces(prepared, hashes)
         entries = [
             JournalEntry(
                 tx_hash=h, chain_id=tx.chain_id, sender=prepared.sender, nonce=tx.nonce,
@@ -307,6 +312,17 @@ class TxPipeline:
         return [self._slot_for(prepared, tx, h, bytes(raw), intent)
                 for tx, h, raw, intent in zip(prepared.transactions, hashes, raw_txs,
                                               draft.intents, strict=True)]
+
+    def _refuse_reused_nonces(self, prepared: Prepared, hashes: Sequence[str]) -> None:
+        """Two batches prepared at once would share nonces: the second would silently
+        replace the first. Refuse it; it must be prepared again (it gets fresh nonces)."""
+        for tx, tx_hash in zip(prepared.transactions, hashes, strict=True):
+            for entry in self.journal.with_nonce(self.chain_id, prepared.sender, tx.nonce):
+                if entry.tx_hash != tx_hash and entry.status != "dropped":
+                    raise InvalidInput(
+                        f"Nonce {tx.nonce} was used by another transaction since this one was "
+                        "prepared; prepare it again."
+                    )
 
     def _slot_for(self, prepared: Prepared, tx: UnsignedTx, tx_hash: str, raw: bytes,
                   intent: TxIntent) -> SentTx:

@@ -92,11 +92,14 @@ class TxReview:
     max_cost: int  # wei, the whole batch
     max_cost_display: str
     simulation: SimulationResult
+    sender_balance: int | None = None  # ETH, wei, when the pipeline read it
+    batch_findings: tuple[Finding, ...] = ()  # about the batch as a whole (funds)
 
     @property
     def findings(self) -> list[tuple[int, Finding]]:
         """Every finding with the index of its call, most serious first."""
-        found = [(c.index, f) for c in self.calls for f in c.findings]
+        found = [(0, f) for f in self.batch_findings]
+        found += [(c.index, f) for c in self.calls for f in c.findings]
         return sorted(found, key=lambda pair: -pair[1].severity)
 
     @property
@@ -134,6 +137,7 @@ def build_review(
     known_addresses: Iterable[str] = (),
     trusted_contracts: Iterable[str] = (),
     chain_id: int | None = None,
+    sender_balance: int | None = None,
 ) -> TxReview:
     """The review of a simulated batch. `chain_id` is the transactions' chain (normally the
     network's; a mismatch shows as a wrong-chain finding)."""
@@ -153,11 +157,20 @@ def build_review(
                          fee, names, network, tuple(findings))
         )
     total = sum(c.max_cost for c in reviews)
+    batch_findings: tuple[Finding, ...] = ()
+    if sender_balance is not None and sender_balance < total:
+        batch_findings = (Finding(
+            "insufficient_funds", Severity.DANGER,
+            f"The account holds {format_amount(sender_balance, symbol='ETH')}, but this may "
+            f"cost up to {format_amount(total, symbol='ETH')} (value and fees). Add ETH or "
+            "choose a lower fee, or it may not be mined.",
+        ),)
     return TxReview(
         network_name=network.name, chain_id=tx_chain,
         sender=str(to_checksum_address(sender)), calls=tuple(reviews), fee=fee,
         presets=presets, fee_display=fee_display(fee), max_cost=total,
         max_cost_display=format_amount(total, symbol="ETH"), simulation=simulation,
+        sender_balance=sender_balance, batch_findings=batch_findings,
     )
 
 

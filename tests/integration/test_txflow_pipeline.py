@@ -21,8 +21,10 @@ from txflow_support import (
 )
 
 from numerbay_desktop.chain.errors import WrongChain
+from numerbay_desktop.chain.fees import fetch_fee_presets
 from numerbay_desktop.chain.tracking import TxState, TxStatus
 from numerbay_desktop.chain.txflow import SentTx, TxIntent, TxWouldRevert
+from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.risk import Severity
 
 pytestmark = pytest.mark.asyncio
@@ -177,3 +179,47 @@ async def test_a_signed_transaction_survives_a_crash_before_sending(
     assert txworld.nonce(ALICE) == nonce + 1
     assert txworld.nmr_balance(BOB) == 4 * WAD
     assert await again.next_nonce(ALICE) == nonce + 1
+
+
+async def test_two_batches_prepared_at_once_cannot_share_a_nonce(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    first = await pipeline.prepare(ALICE, [transfer(txworld, BOB, WAD)])
+    second = await pipeline.prepare(ALICE, [transfer(txworld, BOB, 2 * WAD)])
+    assert first.transactions[0].nonce == second.transactions[0].nonce
+    await pipeline.sign(first, signer(ALICE_KEY))
+    with pytest.raises(InvalidInput, match="prepare it again"):
+        await pipeline.sign(second, signer(ALICE_KEY))
+    again = await pipeline.prepare(ALICE, [transfer(txworld, BOB, 2 * WAD)])
+    assert again.transactions[0].nonce == first.transactions[0].nonce + 1
+
+
+async def test_the_review_warns_when_the_account_cannot_pay(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    poor = "0x000000000000000000000000000000000000bEEF"
+    txworld.mint(poor, WAD)
+    pipeline = pipelines()
+    review = (await pipeline.prepare(poor, [transfer(txworld, BOB, WAD)])).review
+    assert review.sender_balance == 0
+    assert review.findings[0][1].code == "insufficient_funds"
+    assert review.worst_severity is Severity.DANGER
+
+
+async def test_presets_come_from_fee_history_once_blocks_pay_tips(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    first = await pipeline.prepare(ALICE, [transfer(txworld, BOB, WAD)])
+    tip = first.review.fee.max_priority_fee_per_gas
+    for _ in range(3):  # each mined alone, paying `tip`
+        prepared = await pipeline.prepare(ALICE, [transfer(txworld, BOB, WAD)])
+        [slot] = await pipeline.sign_and_send(prepared, signer(ALICE_KEY))
+        await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)
+    presets = await fetch_fee_presets(pipeline.client)
+    assert presets.source == "fee_history"
+    assert presets.market.max_priority_fee_per_gas == tip
+    assert presets.market.max_fee_per_gas == 2 * presets.base_fee + tip
