@@ -535,13 +535,16 @@ def deployers(
             "factory": vault_factory_deployer, "full_abi": vault_full_abi}
 
 
-def run_machine(world: Deployment, examples: int, steps: int, print_stats: bool = True) -> None:
+def run_machine(world: Deployment, examples: int, steps: int, print_stats: bool = True,
+                shrink: bool = True, derandomize: bool = False) -> None:
     started = time.monotonic()
+    phases = PHASES if shrink else [p for p in PHASES if p != Phase.shrink]
     run_state_machine_as_test(
         machine_for(world),
         settings=settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                           suppress_health_check=list(HealthCheck), database=None,
-                          print_blob=True, phases=PHASES),
+                          print_blob=True, phases=phases,
+                          derandomize=derandomize),
     )
     if print_stats:
         print("refused:", REFUSALS)
