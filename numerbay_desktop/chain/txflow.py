@@ -30,8 +30,21 @@ max(the node's pending nonce, the journal's); the node's chain id is checked bef
 building and again right before each send (`WrongChain`, nothing sent); a speed-up or cancel
 reuses the nonce with both fee fields ≥ 12.5% higher (`fees.replacement_fee`).
 
-Status reaches the UI two ways: `on_status(sent_tx, status)` on every change, and
-`track()` as an async iterator. Only EIP-1559 (type 2) transactions are built.
+Status reaches the UI two ways: `on_status(sent_tx, status)` on every change (called on the
+event loop's thread), and `track()` as an async iterator. `poll(sent_tx)` is one look.
+
+Errors a step can raise (all NumerbayError, messages a user can act on): `TxWouldRevert`
+(simulation: `.index` of the failing call, `.reason` decoded from the bundled ABIs),
+`BundleNotSimulable` (a node without eth_simulateV1 and a dependency other than an
+approval), `WrongChain` (build/send), `SignedCheckError` (signed bytes that are not what was
+prepared), `InvalidInput` (a nonce taken meanwhile: prepare again; a replacement fee under
++12.5%), and the client's RpcUnavailable / RpcTimeout / RpcRejected.
+
+The wallet is a sibling layer that chain/ cannot import: hot signing and the offline
+envelopes are joined to the pipeline in `services/tx_signing.py` (`KeySigner`,
+`export_request`, `signed_transactions`). Unlocking a key (scrypt) belongs in a worker
+thread; signing itself takes milliseconds and runs inline. Only EIP-1559 (type 2)
+transactions are built.
 """
 
 from __future__ import annotations
@@ -62,13 +75,13 @@ from numerbay_desktop.chain.txsigned import (
     check_signed,
     decode_fees,
 )
-from numerbay_desktop.chain.txsim import Simulator, TxWouldRevert
+from numerbay_desktop.chain.txsim import BundleNotSimulable, Simulator, TxWouldRevert
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.store.nonce_journal import JournalEntry, JournalStatus, NonceJournal
 
 __all__ = [
-    "Draft", "Prepared", "SentTx", "SignedCheckError", "TxIntent", "TxPipeline", "TxSigner",
-    "TxWouldRevert", "UnsignedTx",
+    "BundleNotSimulable", "Draft", "Prepared", "SentTx", "SignedCheckError", "TxIntent",
+    "TxPipeline", "TxSigner", "TxWouldRevert", "UnsignedTx",
 ]
 
 TxKind = Literal["normal", "speed_up", "cancel"]

@@ -223,3 +223,20 @@ async def test_presets_come_from_fee_history_once_blocks_pay_tips(
     assert presets.source == "fee_history"
     assert presets.market.max_priority_fee_per_gas == tip
     assert presets.market.max_fee_per_gas == 2 * presets.base_fee + tip
+
+
+async def test_tracking_rides_out_a_flaky_node(
+    txworld: TxWorld, pipelines: PipelineFactory, tx_proxy: FaultProxy
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    prepared = await pipeline.prepare(ALICE, [transfer(txworld, BOB, WAD)])
+    [slot] = await pipeline.sign_and_send(prepared, signer(ALICE_KEY))
+    tx_proxy.only_methods = {"eth_getTransactionReceipt", "eth_getBlockByNumber"}
+    for mode in ("error_5xx", "rate_limit", "garbage"):
+        tx_proxy.retry_after = "0"
+        tx_proxy.set(mode, faults=1)
+        status = await pipeline.poll(slot)
+        assert status.state is TxState.INCLUDED
+    txworld.mine(2)
+    assert (await pipeline.wait(slot, timeout_s=5)).state is TxState.CONFIRMED
