@@ -72,8 +72,11 @@ async def on_devnet(tour: Tour) -> None:
     tour.state["shell"] = shell
     if not await shell.start():
         raise RuntimeError("the devnet did not start; see the log in " + str(tour.data_dir))
-    deadline = asyncio.get_running_loop().time() + 20
-    while shell.poller is None or shell.poller.block is None:
+    deadline = asyncio.get_running_loop().time() + 30
+    numerai = tour.window.status.numerai_label
+    while (
+        shell.poller is None or shell.poller.block is None or numerai.text().endswith("checking")
+    ):
         if asyncio.get_running_loop().time() > deadline:
             raise RuntimeError("the status bar never showed a block from the devnet")
         await asyncio.sleep(0.1)
@@ -111,6 +114,11 @@ async def run(selected: list[str]) -> int:
     assert isinstance(app, QApplication)
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="numerbay-tour-"))
+    # The devnet's demo world is built once per checkout (.cache/devnet); share it.
+    shared_world = REPO / ".cache" / "devnet"
+    shared_world.mkdir(parents=True, exist_ok=True)
+    (data_dir / "devnet").mkdir()
+    (data_dir / "devnet" / "cache").symlink_to(shared_world, target_is_directory=True)
     os.environ["NUMERBAY_DATA_DIR"] = str(data_dir)
     apply_theme(app, "light")
     window = MainWindow()

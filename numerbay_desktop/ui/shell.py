@@ -207,6 +207,8 @@ class AppShell:
         numerai_url: str | None,
         on_chain_id: Callable[[int], None] | None = None,
     ) -> None:
+        if numerai_url:
+            self.window.status.show_numerai("checking")
         if rpc_url or numerai_url:
             self.poller = StatusPoller(
                 self.window.status, rpc_url, numerai_url, on_chain_id=on_chain_id
