@@ -14,12 +14,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
+import rlp
 from eth_utils.crypto import keccak
 
+from numerbay_desktop.wallet.calldata import AbiRegistry
+from numerbay_desktop.wallet.keystore import address_of_key
 from numerbay_desktop.wallet.offline import (
     EnvelopeError,
     MessageItem,
@@ -29,7 +33,19 @@ from numerbay_desktop.wallet.offline import (
     parse_request,
     parse_response,
 )
-from numerbay_desktop.wallet.signer import encode_signed, serialize_unsigned, split_signature
+from numerbay_desktop.wallet.signer import (
+    decode_unsigned,
+    display_message,
+    encode_signed,
+    message_hash,
+    serialize_unsigned,
+    sign_message,
+    sign_transaction,
+    sign_typed_data,
+    signing_hash,
+    split_signature,
+    typed_data_digest,
+)
 from numerbay_desktop.wallet.ur import (
     DATA_TYPE_LEGACY_TX,
     DATA_TYPE_PERSONAL_MESSAGE,
@@ -152,3 +168,68 @@ def _ur_to_json(parts: Iterable[str]) -> bytes:
     if not isinstance(payload, bytes):
         raise EnvelopeError("The QR code does not hold an envelope.")
     return payload
+
+
+# --------------------------------------------------------------------------- other wallets
+
+
+@dataclass(frozen=True)
+class ExternalReview:
+    """What an ERC-4527 request from another wallet asks this (offline) copy to sign."""
+
+    request: EthSignRequest
+    kind: str  # "transaction", "message" or "typed_data"
+    summary: str  # decoded here, from the sign-data itself
+    details: list[tuple[str, str]]
+    signing_hash: bytes
+
+
+def review_eth_sign_request(
+    request: EthSignRequest, registry: AbiRegistry, *, account: str
+) -> ExternalReview:
+    """Decode another wallet's eth-sign-request for display; refuses a different account."""
+    if request.address is not None and request.address != bytes.fromhex(account[2:]):
+        raise EnvelopeError("This request is for a different account than the one chosen.")
+    data = request.sign_data
+    if request.data_type in (DATA_TYPE_TYPED_TRANSACTION, DATA_TYPE_LEGACY_TX):
+        fields = decode_unsigned(data)
+        if request.chain_id is not None and request.chain_id != fields.chain_id:
+            raise EnvelopeError("The request's chain id differs from the transaction's.")
+        return ExternalReview(request, "transaction", registry.describe(fields), fields.display(),
+                              signing_hash(fields))
+    if request.data_type == DATA_TYPE_PERSONAL_MESSAGE:
+        return ExternalReview(request, "message", f"Sign message: {display_message(data)}", [],
+                              message_hash(data))
+    try:
+        typed = json.loads(data)
+    except (ValueError, RecursionError):
+        raise EnvelopeError("The typed data in this request is not JSON.") from None
+    if not isinstance(typed, dict):
+        raise EnvelopeError("The typed data in this request is not an object.")
+    digest = typed_data_digest(typed)
+    return ExternalReview(request, "typed_data", f"Sign {typed.get('primaryType', '?')}",
+                          [("Domain", json.dumps(typed.get("domain"), sort_keys=True))], digest)
+
+
+def sign_eth_sign_request(
+    review: ExternalReview, private_key: bytes | bytearray, *, account: str
+) -> EthSignature:
+    """Sign what `review_eth_sign_request` showed; the answer is an ERC-4527 eth-signature."""
+    if address_of_key(private_key) != account:
+        raise EnvelopeError(f"This key does not belong to {account}.")
+    if review.kind == "transaction":
+        signed = sign_transaction(private_key, decode_unsigned(review.request.sign_data))
+        signature = _vrs_bytes(signed.raw_transaction, signed.fields.gas_price is None)
+    elif review.kind == "message":
+        signature = sign_message(private_key, review.request.sign_data).signature
+    else:
+        signature = sign_typed_data(private_key, json.loads(review.request.sign_data)).signature
+    return EthSignature(review.request.request_id, signature, ORIGIN)
+
+
+def _vrs_bytes(raw: bytes, typed: bool) -> bytes:
+    """r ‖ s ‖ v of a signed transaction, v as y-parity (typed) or 27 + parity (legacy)."""
+    items = rlp.decode(raw[1:] if typed else raw)
+    v, r, s = (int.from_bytes(x, "big") for x in items[-3:])
+    parity = v if typed else (v - 35) % 2
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([parity if typed else 27 + parity])

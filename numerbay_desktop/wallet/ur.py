@@ -270,10 +270,7 @@ class EthSignRequest:
     origin: str | None = None
 
     def to_cbor(self) -> bytes:
-        components: list[Any] = []
-        for index in self.derivation_path:
-            components += [index & ~_HARDENED, bool(index & _HARDENED)]
-        keypath: dict[int, Any] = {1: components}
+        keypath: dict[int, Any] = {1: _components(self.derivation_path)}
         if self.source_fingerprint is not None:
             keypath[2] = self.source_fingerprint
         body: dict[int, Any] = {
@@ -323,6 +320,30 @@ class CryptoHDKey:
     children_path: tuple[int, ...] | None
     source_fingerprint: int | None
     name: str | None
+
+    def to_cbor(self) -> bytes:
+        """crypto-hdkey map: key, chain code, origin keypath, children `0/*`-style keypath."""
+        body: dict[int, Any] = {3: self.key_data, 4: self.chain_code}
+        origin: dict[int, Any] = {1: _components(self.origin_path)}
+        if self.source_fingerprint is not None:
+            origin[2] = self.source_fingerprint
+        body[6] = cbor2.CBORTag(TAG_KEYPATH, origin)
+        if self.children_path is not None:
+            wildcard = [*_components(self.children_path), [], False]
+            body[7] = cbor2.CBORTag(TAG_KEYPATH, {1: wildcard})
+        if self.name is not None:
+            body[9] = self.name
+        return bytes(cbor2.dumps(body))
+
+    def to_ur(self, *, max_fragment_len: int = DEFAULT_FRAGMENT_LEN) -> list[str]:
+        return encode_ur("crypto-hdkey", self.to_cbor(), max_fragment_len=max_fragment_len)
+
+
+def _components(path: tuple[int, ...]) -> list[Any]:
+    out: list[Any] = []
+    for index in path:
+        out += [index & ~_HARDENED, bool(index & _HARDENED)]
+    return out
 
 
 def parse_eth_sign_request(cbor: bytes) -> EthSignRequest:

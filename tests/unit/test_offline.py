@@ -409,3 +409,50 @@ test_tampered_ur_quick, test_fuzz_tampered_ur = _twice(
     },
     tampered_ur_property,
 )
+
+
+def test_signing_another_wallets_erc4527_requests() -> None:
+    """The offline copy as the signer for a watch-only wallet that speaks ERC-4527."""
+    import uuid
+
+    from numerbay_desktop.wallet.offline_qr import review_eth_sign_request, sign_eth_sign_request
+    from numerbay_desktop.wallet.signer import (
+        decode_signed,
+        encode_signed,
+        recover_message,
+        recover_typed_data,
+        serialize_unsigned,
+        split_signature,
+    )
+    from numerbay_desktop.wallet.ur import EthSignRequest, decode_ur, parse_eth_signature
+
+    address = bytes.fromhex(ACCOUNT[2:])
+    for fields in (REQUEST.transactions()[0].fields,
+                   TxFields(1, 3, VAULT, 5, b"", 21000, gas_price=10**10)):
+        kind = 1 if fields.gas_price is not None else 4
+        incoming = EthSignRequest(uuid.uuid4(), serialize_unsigned(fields), kind, 1,
+                                  address=address, origin="MetaMask")
+        scanned = parse_eth_sign_request(decode_ur(incoming.to_ur(max_fragment_len=60))[1])
+        review = review_eth_sign_request(scanned, REGISTRY, account=ACCOUNT)
+        assert review.kind == "transaction" and review.summary == REGISTRY.describe(fields)
+        answer = parse_eth_signature(decode_ur(sign_eth_sign_request(
+            review, KEY, account=ACCOUNT).to_ur())[1])
+        assert answer.request_id == incoming.request_id
+        v, r, s = split_signature(answer.signature)
+        # The other wallet rebuilds the transaction from its request and the signature.
+        rebuilt = decode_signed(encode_signed(fields, v, r, s))
+        assert rebuilt.sender == ACCOUNT and rebuilt.fields == fields
+
+    message = EthSignRequest(uuid.uuid4(), b"hello", 3, None, address=address)
+    review = review_eth_sign_request(message, REGISTRY, account=ACCOUNT)
+    assert review.summary == "Sign message: hello"
+    signature = sign_eth_sign_request(review, KEY, account=ACCOUNT).signature
+    assert recover_message(b"hello", signature) == ACCOUNT
+    typed = EthSignRequest(uuid.uuid4(), json.dumps(TYPED).encode(), 2, 1, address=address)
+    review = review_eth_sign_request(typed, REGISTRY, account=ACCOUNT)
+    signature = sign_eth_sign_request(review, KEY, account=ACCOUNT).signature
+    assert recover_typed_data(TYPED, signature) == ACCOUNT
+    with pytest.raises(EnvelopeError, match="different account"):
+        review_eth_sign_request(typed, REGISTRY, account=VAULT)
+    with pytest.raises(EnvelopeError, match="does not belong"):
+        sign_eth_sign_request(review, OTHER_KEY, account=ACCOUNT)

@@ -262,3 +262,17 @@ test_hostile_cbor_quick = settings(max_examples=300, **_common)(given(cbor_blobs
 test_fuzz_hostile_cbor = pytest.mark.fuzz(
     settings(max_examples=max(CAMPAIGN, 1), **_common)(given(cbor_blobs)(_cbor_property))
 )
+
+
+def test_crypto_hdkey_export_round_trip() -> None:
+    """What this app shows so another wallet can watch an offline account."""
+    from numerbay_desktop.wallet.ur import CryptoHDKey
+
+    hardened = 0x80000000
+    node = extended_public_key_of(HARDHAT, path="m/44'/60'/0'")
+    export = CryptoHDKey(node.public_key, node.chain_code, (44 | hardened, 60 | hardened, hardened),
+                         (0,), 0x0BADF00D, "NumerBay")
+    parsed = parse_crypto_hdkey(decode_ur(export.to_ur(max_fragment_len=50))[1])
+    assert parsed == export
+    account = ExtendedPublicKey(parsed.key_data, parsed.chain_code).child(0)
+    assert account.child(1).address() == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
