@@ -278,6 +278,10 @@ def _fulfill(max_count: uint256) -> uint256:
             break
         lot_id: uint256 = state.queue[head]
         a: uint256 = state.lots[lot_id][0]
+        if a == 0:
+            # defensive: a queued lot is only ever deleted here; never let one brick the queue
+            head += 1
+            continue
         if ((a >> 184) & state.MASK24) - 1 > s:
             break
         value: uint256 = 0
