@@ -159,3 +159,31 @@ def test_protocol_fee_and_treasury(
     assert (started.previous_owner, started.new_owner) == (deployer, bob)
     f.accept_ownership(sender=bob)
     assert f.owner() == bob and f.pending_owner() == ZERO
+
+
+def test_validate_schedule_packs_what_the_vault_stores(vault_world: VaultWorld) -> None:
+    w = vault_world
+    packed = list(w.factory.validate_schedule(TIERS, COMMITMENTS))
+    stored = list(w.vault.schedule_words(0))
+    activation_mask = (2**40 - 1) << 200
+    assert packed[:2] == stored[:2]
+    assert packed[2] == stored[2] & ~activation_mask
+    assert (stored[2] & activation_mask) >> 200 > 0  # version 0 is active from creation
+    # tier 1: 1,000 whole NMR, 100 bps, 1,000 bps
+    assert (packed[0] >> 64) & (2**64 - 1) == 1_000 | (100 << 32) | (1_000 << 48)
+    assert (packed[2] >> 192) & 15 == 2 and (packed[2] >> 196) & 15 == 3
+
+
+def test_lot_words_layout(vault_world: VaultWorld) -> None:
+    w = vault_world
+    lot_id = w.deposit(w.owner, 1_234 * WAD_, commitment_id=1)
+    a, b = w.vault.lot_words(lot_id)
+    assert a & (2**160 - 1) == int(w.owner, 16)
+    assert (a >> 160) & (2**24 - 1) == 0  # entry_seq
+    assert (a >> 184) & (2**24 - 1) == 0  # not exiting
+    assert (a >> 208) & (2**32 - 1) == boa.env.timestamp + 30 * DAY_
+    assert a >> 240 == 800  # tier 1 profit 1,000 bps less 20%
+    assert b & (2**96 - 1) == 1_234 * WAD_
+    assert (b >> 96) & (2**32 - 1) == 1_234  # tier basis in whole NMR
+    assert (b >> 216) & (2**25 - 1) == 30 * DAY_
+    assert (b >> 241) & 2047 == 80
