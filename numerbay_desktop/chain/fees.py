@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from numerbay_desktop.chain.client import ChainClient, FeeHistory
 from numerbay_desktop.chain.errors import BadResponse, RpcRejected
 from numerbay_desktop.core.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from numerbay_desktop.chain.client import ChainClient, FeeHistory
 
 PresetName = Literal["low", "market", "aggressive"]
 PRESET_NAMES: tuple[PresetName, ...] = ("low", "market", "aggressive")
@@ -131,12 +129,38 @@ def fallback_presets(base_fee: int, suggested_tip: int) -> FeePresets:
     return FeePresets(low, market, aggressive, base_fee, "fallback")
 
 
+def fee_history_request(blocks: int = HISTORY_BLOCKS) -> tuple[str, list[object]]:
+    """The eth_feeHistory call the presets need, for a caller's JSON-RPC batch."""
+    return "eth_feeHistory", [hex(blocks), "latest", list(PERCENTILES)]
+
+
+def fee_history_from_rpc(raw: object) -> FeeHistory | None:
+    """A fee history from eth_feeHistory's raw answer; None when it is unusable."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return FeeHistory(
+            oldest_block=_hex(raw.get("oldestBlock")),
+            base_fees=tuple(_hex(v) for v in raw.get("baseFeePerGas") or []),
+            gas_used_ratios=tuple(float(v) for v in raw.get("gasUsedRatio") or []),
+            rewards=tuple(tuple(_hex(v) for v in row) for row in raw.get("reward") or []),
+        )
+    except (BadResponse, TypeError, ValueError):
+        return None
+
+
 async def fetch_fee_presets(client: ChainClient, blocks: int = HISTORY_BLOCKS) -> FeePresets:
     """Presets for the next block, from fee history where the node has it."""
     try:
         history = await client.fee_history(blocks, "latest", PERCENTILES)
     except (RpcRejected, BadResponse):
         history = None
+    return await presets_or_fallback(client, history)
+
+
+async def presets_or_fallback(client: ChainClient, history: FeeHistory | None) -> FeePresets:
+    """Presets from `history`, or (no history, or only empty blocks) from the node's tip
+    suggestion and base fee, which costs one or two more requests."""
     if history is not None:
         presets = presets_from_history(history)
         if presets is not None:

@@ -49,6 +49,8 @@ class TxStatus:
     receipt: Receipt | None = None
     reorged: bool = False  # it was mined before, and that block is no longer canonical
     message: str = ""
+    base_fee: int | None = None  # the head's base fee when observed (a pending tx whose max
+    # fee is below it cannot be mined until it falls: the UI offers a speed-up)
 
     @property
     def is_final(self) -> bool:
@@ -101,7 +103,8 @@ async def observe(
     for tx_hash in reversed(candidates):
         if await client.get_transaction(tx_hash) is not None:
             note = "Its block was reorganised away; waiting to be mined again." if reorged else ""
-            return TxStatus(TxState.PENDING, tx_hash, nonce, reorged=reorged, message=note)
+            return TxStatus(TxState.PENDING, tx_hash, nonce, reorged=reorged, message=note,
+                            base_fee=head.base_fee_per_gas)
     return TxStatus(
         TxState.DROPPED, newest, nonce, reorged=reorged,
         message="The node no longer knows this transaction; it can be sent again.",

@@ -50,6 +50,7 @@ transactions are built.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -59,12 +60,14 @@ from eth_utils.address import to_checksum_address
 
 from numerbay_desktop.chain.client import ChainClient, TxRequest
 from numerbay_desktop.chain.contracts import ContractNames
-from numerbay_desktop.chain.errors import ChainError, RpcRejected
+from numerbay_desktop.chain.errors import BadResponse, ChainError, RpcRejected
 from numerbay_desktop.chain.fees import (
     FeeChoice,
     FeePresets,
-    fetch_fee_presets,
+    fee_history_from_rpc,
+    fee_history_request,
     is_valid_replacement,
+    presets_or_fallback,
     replacement_fee,
 )
 from numerbay_desktop.chain.tracking import TxState, TxStatus, observe
@@ -91,6 +94,12 @@ _JOURNAL_STATUS: dict[TxState, JournalStatus] = {
     TxState.PENDING: "sent", TxState.INCLUDED: "included", TxState.CONFIRMED: "confirmed",
     TxState.FINALIZED: "finalized", TxState.FAILED: "failed", TxState.REPLACED: "replaced",
 }
+
+_UNDERPRICED = re.compile(
+    r"(fee|gas price).{0,40}(less|lower|below).{0,20}base ?fee|fee cap less than", re.IGNORECASE
+)
+_STUCK = ("Its max fee is below the current base fee, so it cannot be mined now; speed it up, "
+          "or wait for fees to fall.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,12 +237,23 @@ class TxPipeline:
             raise InvalidInput("There is nothing to send.")
         await self.client.connect()  # WrongChain before anything else
         sender = _address(sender)
-        presets = await fetch_fee_presets(self.client)
-        first = nonce if nonce is not None else await self.next_nonce(sender)
-        balance = await self.client.get_balance(sender)
+        # fee history, pending nonce and balance in one JSON-RPC batch
+        history, pending, balance = await self.client.batch([
+            fee_history_request(),
+            ("eth_getTransactionCount", [sender, "pending"]),
+            ("eth_getBalance", [sender, "latest"]),
+        ])
+        fee_history = fee_history_from_rpc(history.value) if history.error is None else None
+        presets = await presets_or_fallback(self.client, fee_history)
+        if nonce is not None:
+            first = nonce
+        else:
+            journaled = self.journal.next_nonce(self.chain_id, sender)
+            first = max(_quantity(pending.unwrap()), journaled or 0)
+        balance_wei = _quantity(balance.unwrap())
         choice = presets.get(fee) if isinstance(fee, str) else fee
         return Draft(uuid.uuid4().hex, sender, self.chain_id, tuple(intents), first, presets,
-                     choice, sender_balance=balance)
+                     choice, sender_balance=balance_wei)
 
     # ------------------------------------------------------------------ simulate + review
 
@@ -386,11 +406,18 @@ class TxPipeline:
             try:
                 await self._send_newest(slot)
             except RpcRejected as refused:
-                self.journal.mark(slot.hashes[-1], "dropped")
-                status = replace(status, message=f"Sending it again failed: {refused}")
+                if _UNDERPRICED.search(refused.node_message):
+                    # Kept as sent: poll sends it again once the base fee falls below its cap.
+                    status = replace(status, message=_STUCK)
+                else:
+                    self.journal.mark(slot.hashes[-1], "dropped")
+                    status = replace(status, message=f"Sending it again failed: {refused}")
             else:
                 status = replace(status, state=TxState.PENDING, tx_hash=slot.hashes[-1],
                                  message="The node had lost it; it was sent again.")
+        base_fee = status.base_fee
+        if status.state is TxState.PENDING and base_fee and base_fee > slot.fee.max_fee_per_gas:
+            status = replace(status, message=_STUCK)
         self._journal_status(slot, status)
         changed = not status.same_as(slot.status)
         slot.status = status
@@ -498,6 +525,15 @@ class TxPipeline:
 def _fee_of(entry: JournalEntry) -> FeeChoice:
     cap, tip = decode_fees(entry.raw_tx)
     return FeeChoice("journal", cap, tip)
+
+
+def _quantity(value: object) -> int:
+    if isinstance(value, str) and value.startswith("0x"):
+        try:
+            return int(value, 16)
+        except ValueError:
+            pass
+    raise BadResponse("The node gave a number that is not hex.")
 
 
 def _address(value: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from chain_support import *  # noqa: F403
 from txflow_support import *  # noqa: F403
 from txflow_support import (
+    ALICE_KEY,
     NMR_ABI,
     OWNER,
     OWNER_KEY,
@@ -23,7 +24,13 @@ from numerbay_desktop.chain.nmr import plan_approval
 from numerbay_desktop.chain.tracking import TxState
 from numerbay_desktop.chain.txflow import TxIntent, TxWouldRevert
 from numerbay_desktop.chain.txsigned import SignedCheckError
-from numerbay_desktop.services.tx_signing import abi_registry, export_request, signed_transactions
+from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.services.tx_signing import (
+    KeySigner,
+    abi_registry,
+    export_request,
+    signed_transactions,
+)
 from numerbay_desktop.wallet.offline import parse_request, review_request, sign_request
 
 pytestmark = pytest.mark.asyncio
@@ -96,3 +103,17 @@ async def test_the_bundle_crosses_the_air_gap_once_and_lands(
     allowance = NMR_ABI.at(txworld.nmr).calldata("allowance", OWNER, txworld.vault)
     left = txworld.rpc("eth_call", [{"to": txworld.nmr, "data": "0x" + allowance.hex()}, "latest"])
     assert int(left, 16) == 0  # exactly what the deposit needed
+
+
+async def test_signatures_from_another_key_are_refused(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    txworld.mint(OWNER, 50 * WAD)
+    pipeline = pipelines()
+    prepared = await pipeline.prepare(OWNER, approve_then_deposit(txworld, 20 * WAD, 20 * WAD))
+    with pytest.raises(InvalidInput, match="not the sender"):
+        await pipeline.sign(prepared, KeySigner(ALICE_KEY))
+    forged = [KeySigner(ALICE_KEY).sign_transaction(tx) for tx in prepared.transactions]
+    with pytest.raises(SignedCheckError, match="signed by"):
+        await pipeline.attach_signed(prepared, forged)
+    assert pipeline.journal.entries(pipeline.chain_id) == []

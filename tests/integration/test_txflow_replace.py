@@ -112,3 +112,30 @@ async def test_a_reorg_demotes_an_included_transaction(
     again = await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)
     assert again.tx_hash == slot.tx_hash and again.block_hash != mined.block_hash
     assert txworld.nmr_balance(BOB) == WAD
+
+
+async def test_a_stuck_transaction_is_flagged_and_a_speed_up_gets_it_mined(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    prepared = await pipeline.prepare(ALICE, [transfer(txworld, WAD)], fee="low")
+    txworld.rpc("evm_setAutomine", [False])
+    [slot] = await pipeline.sign_and_send(prepared, signer(ALICE_KEY))
+    too_high = prepared.transactions[0].max_fee_per_gas * 4
+    txworld.rpc("anvil_setNextBlockBaseFeePerGas", [hex(too_high)])
+    txworld.mine()  # the base fee jumps past the transaction's max fee: it stays out
+    stuck = await pipeline.poll(slot)
+    # geth keeps it queued (pending); anvil evicts it (dropped, resent once fees fall)
+    assert stuck.state in (TxState.PENDING, TxState.DROPPED)
+    assert "below the current base fee" in stuck.message
+    entry = pipeline.journal.get(slot.tx_hash)
+    assert entry is not None and entry.status == "sent"
+
+    faster = await pipeline.prepare_speed_up(slot)  # market, from the new base fee
+    assert faster.transactions[0].max_fee_per_gas > too_high
+    await pipeline.sign_and_send(faster, signer(ALICE_KEY))
+    txworld.mine()
+    status = await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)
+    assert status.tx_hash == slot.hashes[-1]
+    assert txworld.nmr_balance(BOB) == WAD
