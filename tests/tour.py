@@ -52,6 +52,8 @@ class Stop:
     prepare: Prepare
     # What to photograph (default: the main window), e.g. a dialog the stop opened.
     target: Callable[[Tour], QWidget] = lambda tour: tour.window
+    # Clean-up after the photo (close the dialog the stop opened).
+    after: Callable[[Tour], None] | None = None
 
 
 def page_stop(key: str, theme: str = "light", suffix: str = "") -> Stop:
@@ -83,7 +85,29 @@ async def on_devnet(tour: Tour) -> None:
     tour.window.show_page("marketplace")
 
 
+def show_error(tour: Tour) -> None:
+    """The one failure dialog, as a BackgroundOp failure or the excepthook would show it."""
+    from numerbay_desktop.core.errors import InvalidInput
+    from numerbay_desktop.ui.errors_dialog import error_reporter, report_failure
+
+    apply_theme(tour.app, "light")
+    tour.window.refresh_theme()
+    tour.window.show_page("accounts")
+    report_failure(
+        InvalidInput("That recovery phrase has a word that is not on the list: check word 7."),
+        parent=tour.window,
+    )
+    tour.state["dialog"] = error_reporter().dialog
+
+
+def close_error(tour: Tour) -> None:
+    dialog = tour.state.pop("dialog", None)
+    if dialog is not None:
+        dialog.done(0)  # type: ignore[attr-defined]
+
+
 STOPS: list[Stop] = [page_stop(key) for key in PAGE_KEYS] + [
+    Stop("error_dialog", show_error, target=lambda tour: tour.state["dialog"], after=close_error),
     page_stop("marketplace", theme="dark", suffix="_dark"),
     page_stop("settings", theme="dark", suffix="_dark"),
     Stop("marketplace_on_devnet", on_devnet),
@@ -106,6 +130,8 @@ async def take(tour: Tour, stop: Stop) -> Path:
     path = OUT / f"{stop.name}.png"
     if not stop.target(tour).grab().save(str(path)):
         raise RuntimeError(f"could not save {path}")
+    if stop.after is not None:
+        stop.after(tour)
     return path
 
 

@@ -100,6 +100,12 @@ class ErrorReporter(QObject):
         if not expected and self.log_file is not None:
             box.setDetailedText(self.tr("Log file: {0}").format(self.log_file))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        ok = box.button(QMessageBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setObjectName("PrimaryButton")
+            ok.setMinimumWidth(90)
+            ok.style().unpolish(ok)  # the stylesheet matched it before it had this name
+            ok.style().polish(ok)
         box.finished.connect(self._dialog_closed)
         self.dialog = box
         box.open()  # window-modal but non-blocking: the event loop keeps running

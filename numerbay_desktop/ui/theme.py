@@ -152,7 +152,8 @@ QProgressBar#BusyBar::chunk { background: %(accent)s; border-radius: 3px; }
 
 /* Dialogs */
 QMessageBox { background: %(surface)s; }
-QMessageBox QLabel { color: %(text)s; }
+QMessageBox QLabel { color: %(text)s; font-size: 10.5pt; }
+QMessageBox QLabel#qt_msgbox_label { min-width: 380px; padding: 6px 4px 10px 4px; }
 QScrollArea { background: transparent; border: none; }
 QScrollArea > QWidget > QWidget { background: transparent; }
 """
