@@ -18,7 +18,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from numerbay_desktop.chain.client import ChainClient, Receipt
+from numerbay_desktop.chain.client import BlockHeader, ChainClient, Receipt
 from numerbay_desktop.chain.errors import BadResponse, RpcRejected
 
 
@@ -78,27 +78,31 @@ async def observe(
     was_mined = previous is not None and previous.state.is_mined
     receipts = await asyncio.gather(*(client.get_transaction_receipt(h) for h in candidates))
     head = await client.get_block("latest")
-    for tx_hash, receipt in zip(candidates, receipts, strict=True):
-        if receipt is None:
-            continue
-        if receipt.block_number > head.number:
-            continue  # a receipt from a block the head does not reach: not canonical
-        block = await client.get_block(receipt.block_number)
-        if block.hash.lower() != receipt.block_hash.lower():
-            continue  # its block was reorged away
-        return await _mined_status(client, tx_hash, nonce, receipt, head.number, confirmations)
+    found = await _canonical_receipt(client, candidates, receipts, head)
+    if found is not None:
+        return await _mined_status(client, *found, nonce, head.number, confirmations)
     newest = candidates[-1]
-    reorged = was_mined
+    # A receipt seen now (or before) whose block is not canonical: a reorg in progress.
+    reorged = was_mined or any(r is not None for r in receipts)
     mined_nonce = await client.get_transaction_count(sender, "latest")
     if mined_nonce > nonce:
         # One of ours may have been mined between the receipt lookups and the nonce read.
-        again = await asyncio.gather(*(client.get_transaction_receipt(h) for h in candidates))
-        if any(r is not None for r in again):
-            return await observe(client, candidates, sender, nonce,
-                                 confirmations=confirmations, previous=previous)
+        receipts = await asyncio.gather(
+            *(client.get_transaction_receipt(h) for h in candidates)
+        )
+        head = await client.get_block("latest")
+        found = await _canonical_receipt(client, candidates, receipts, head)
+        if found is not None:
+            return await _mined_status(client, *found, nonce, head.number, confirmations)
+        if not any(r is not None for r in receipts):
+            return TxStatus(
+                TxState.REPLACED, newest, nonce, reorged=reorged,
+                message=f"Another transaction with nonce {nonce} was mined instead of this one.",
+            )
+        # The node still indexes one of ours in a block that is not canonical: wait for it.
         return TxStatus(
-            TxState.REPLACED, newest, nonce, reorged=reorged,
-            message=f"Another transaction with nonce {nonce} was mined instead of this one.",
+            TxState.PENDING, newest, nonce, reorged=True, base_fee=head.base_fee_per_gas,
+            message="Its block was reorganised away; waiting for the node to catch up.",
         )
     for tx_hash in reversed(candidates):
         if await client.get_transaction(tx_hash) is not None:
@@ -111,11 +115,30 @@ async def observe(
     )
 
 
+async def _canonical_receipt(
+    client: ChainClient,
+    candidates: Sequence[str],
+    receipts: Sequence[Receipt | None],
+    head: BlockHeader,
+) -> tuple[str, Receipt] | None:
+    """The first candidate whose receipt's block is on the canonical chain."""
+    for tx_hash, receipt in zip(candidates, receipts, strict=True):
+        if receipt is None or receipt.block_number > head.number:
+            continue  # none, or from a block the head does not reach
+        if receipt.block_number == head.number:
+            canonical_hash = head.hash
+        else:
+            canonical_hash = (await client.get_block(receipt.block_number)).hash
+        if canonical_hash.lower() == receipt.block_hash.lower():
+            return tx_hash, receipt
+    return None
+
+
 async def _mined_status(
     client: ChainClient,
     tx_hash: str,
-    nonce: int,
     receipt: Receipt,
+    nonce: int,
     head: int,
     confirmations: int,
 ) -> TxStatus:
@@ -123,14 +146,14 @@ async def _mined_status(
     if not receipt.succeeded:
         state, message = TxState.FAILED, "It was mined but reverted."
     else:
-        finalized = await _finalized_number(client)
         message = ""
-        if finalized is not None and receipt.block_number <= finalized:
-            state = TxState.FINALIZED
-        elif depth >= confirmations:
-            state = TxState.CONFIRMED
-        else:
-            state = TxState.INCLUDED
+        state = TxState.INCLUDED
+        if depth >= confirmations:  # finality is only asked about once confirmed
+            finalized = await _finalized_number(client)
+            if finalized is not None and receipt.block_number <= finalized:
+                state = TxState.FINALIZED
+            else:
+                state = TxState.CONFIRMED
     return TxStatus(
         state, tx_hash, nonce, confirmations=depth, block_number=receipt.block_number,
         block_hash=receipt.block_hash, receipt=receipt, message=message,

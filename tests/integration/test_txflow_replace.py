@@ -3,8 +3,11 @@ evm_snapshot/evm_revert after inclusion stands in for a reorg)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from chain_support import *  # noqa: F403
+from fault_proxy import FaultProxy
 from txflow_support import *  # noqa: F403
 from txflow_support import (
     ALICE,
@@ -139,3 +142,27 @@ async def test_a_stuck_transaction_is_flagged_and_a_speed_up_gets_it_mined(
     status = await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)
     assert status.tx_hash == slot.hashes[-1]
     assert txworld.nmr_balance(BOB) == WAD
+
+
+async def test_a_receipt_from_a_block_off_the_canonical_chain_does_not_count(
+    txworld: TxWorld, pipelines: PipelineFactory, tx_proxy: FaultProxy
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    prepared = await pipeline.prepare(ALICE, [transfer(txworld, WAD)])
+    [slot] = await pipeline.sign_and_send(prepared, signer(ALICE_KEY))
+    assert (await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)).state.is_mined
+
+    forward = tx_proxy._answer  # a node serving receipts of an uncle block after a reorg
+
+    async def uncle_receipts(entry: dict[str, Any], mode: str) -> dict[str, Any]:
+        reply = await forward(entry, mode)
+        if entry.get("method") == "eth_getTransactionReceipt" and reply.get("result"):
+            reply["result"]["blockHash"] = "0x" + "11" * 32
+        return reply
+
+    tx_proxy._answer = uncle_receipts  # type: ignore[method-assign]
+    demoted = await pipeline.poll(slot)
+    assert demoted.state is TxState.PENDING and demoted.reorged
+    tx_proxy._answer = forward  # type: ignore[method-assign]
+    assert (await pipeline.poll(slot)).state is TxState.INCLUDED
