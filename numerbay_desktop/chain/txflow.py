@@ -76,7 +76,7 @@ from numerbay_desktop.chain.txsigned import (
     SignedCheckError,
     UnsignedTx,
     check_signed,
-    decode_fees,
+    decode_unsigned,
 )
 from numerbay_desktop.chain.txsim import BundleNotSimulable, Simulator, TxWouldRevert
 from numerbay_desktop.core.errors import InvalidInput
@@ -511,20 +511,20 @@ class TxPipeline:
             for entry in family:
                 if entry.status == "dropped" or entry.tx_hash in slot.raw:
                     continue
+                tx = decode_unsigned(entry.raw_tx)
                 slot.hashes.append(entry.tx_hash)
                 slot.raw[entry.tx_hash] = entry.raw_tx
-                slot.fees[entry.tx_hash] = _fee_of(entry)
+                slot.fees[entry.tx_hash] = FeeChoice(
+                    "journal", tx.max_fee_per_gas, tx.max_priority_fee_per_gas
+                )
+                if entry.kind == "normal" and slot.intent is None:
+                    slot.intent = TxIntent(tx.to, tx.data, tx.value, entry.label)
             if not slot.hashes:
                 continue
             self._slots[key] = slot
             await self.poll(slot)
             slots.append(slot)
         return slots
-
-
-def _fee_of(entry: JournalEntry) -> FeeChoice:
-    cap, tip = decode_fees(entry.raw_tx)
-    return FeeChoice("journal", cap, tip)
 
 
 def _quantity(value: object) -> int:

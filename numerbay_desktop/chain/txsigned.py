@@ -56,13 +56,15 @@ def _decode(raw: bytes) -> dict[str, Any]:
         raise SignedCheckError("These bytes are not a valid signed transaction.") from None
 
 
-def check_signed(raw: bytes, expected: UnsignedTx, sender: str) -> str:
-    """The transaction hash, after checking `raw` is exactly `expected` signed by `sender`."""
+def decode_unsigned(raw: bytes) -> UnsignedTx:
+    """The fields of a signed EIP-1559 transaction (its signature is not checked here)."""
     fields = _decode(raw)
+    if fields.get("accessList"):
+        raise SignedCheckError("The signed transaction carries an access list it should not.")
     to = fields.get("to")
     decoded_to = str(to_checksum_address(bytes(to))) if to else None
     data = fields.get("data")
-    actual = UnsignedTx(
+    return UnsignedTx(
         chain_id=int(fields["chainId"]),
         nonce=int(fields["nonce"]),
         to=decoded_to,
@@ -72,8 +74,11 @@ def check_signed(raw: bytes, expected: UnsignedTx, sender: str) -> str:
         max_fee_per_gas=int(fields["maxFeePerGas"]),
         max_priority_fee_per_gas=int(fields["maxPriorityFeePerGas"]),
     )
-    if fields.get("accessList"):
-        raise SignedCheckError("The signed transaction carries an access list it should not.")
+
+
+def check_signed(raw: bytes, expected: UnsignedTx, sender: str) -> str:
+    """The transaction hash, after checking `raw` is exactly `expected` signed by `sender`."""
+    actual = decode_unsigned(raw)
     if actual != expected:
         raise SignedCheckError(
             f"The signed transaction with nonce {actual.nonce} differs from the one prepared."
@@ -85,9 +90,3 @@ def check_signed(raw: bytes, expected: UnsignedTx, sender: str) -> str:
     if signer != str(to_checksum_address(sender)):
         raise SignedCheckError(f"The transaction was signed by {signer}, not by {sender}.")
     return tx_hash_of(bytes(raw))
-
-
-def decode_fees(raw: bytes) -> tuple[int, int]:
-    """(max fee, priority fee) of a signed EIP-1559 transaction."""
-    fields = _decode(raw)
-    return int(fields["maxFeePerGas"]), int(fields["maxPriorityFeePerGas"])

@@ -166,3 +166,27 @@ async def test_a_receipt_from_a_block_off_the_canonical_chain_does_not_count(
     assert demoted.state is TxState.PENDING and demoted.reorged
     tx_proxy._answer = forward  # type: ignore[method-assign]
     assert (await pipeline.poll(slot)).state is TxState.INCLUDED
+
+
+async def test_a_pending_transaction_recovered_after_a_restart_can_be_sped_up(
+    txworld: TxWorld, pipelines: PipelineFactory
+) -> None:
+    txworld.mint(ALICE, 10 * WAD)
+    before = pipelines()
+    prepared = await before.prepare(ALICE, [transfer(txworld, 3 * WAD)], fee="low")
+    txworld.rpc("evm_setAutomine", [False])
+    [sent] = await before.sign_and_send(prepared, signer(ALICE_KEY))
+
+    after = pipelines()  # a new process: everything it knows comes from the journal
+    [slot] = await after.recover(ALICE)
+    assert slot.status is not None and slot.status.state is TxState.PENDING
+    assert slot.intent is not None and slot.intent.data == prepared.transactions[0].data
+    faster = await after.prepare_speed_up(slot)
+    assert is_valid_replacement(prepared.review.fee, faster.review.fee)
+    await after.sign_and_send(faster, signer(ALICE_KEY))
+    txworld.mine()
+    status = await after.wait(slot, until=TxState.INCLUDED, timeout_s=5)
+    assert status.tx_hash == slot.hashes[-1] != sent.hashes[0]
+    assert txworld.nmr_balance(BOB) == 3 * WAD
+    entry = after.journal.get(sent.hashes[0])
+    assert entry is not None and entry.status == "replaced"
