@@ -92,3 +92,51 @@ async def test_rows_match_the_lens_and_returns_come_from_settlements(
     assert greyed and all(r.vault is None and r.stats is not None for r in greyed)
     assert len(visible_rows(snapshot)) <= len(vaults)
     numerai.close()
+
+
+async def test_opens_from_cache_then_refresh_reports_changes(
+    devnet: Any, client: ChainClient, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    first = (await MarketplaceService(client, None, cache).refresh()).snapshot
+
+    # A new session (the app restarted): the page paints from SQLite without the network.
+    market = MarketplaceService(client, None, cache)
+    before = client.stats.http_requests
+    cached = market.cached()
+    assert client.stats.http_requests == before
+    assert cached is not None and cached.from_cache
+    assert cached.rows == first.rows and cached.block_number == first.block_number
+
+    # Nothing moved: a refresh changes nothing, and known vaults cost one request less.
+    again = await market.refresh()
+    assert client.stats.http_requests - before <= 2
+    assert again.changes == () and not again.snapshot.from_cache
+
+    # A day of the world (owners stake and settle, stakers come and go), then a refresh.
+    devnet.advance(1)
+    later = await market.refresh()
+    assert later.snapshot.block_number > first.block_number
+    changed = {c.key: c for c in later.changes if c.change == "changed"}
+    assert changed, later.changes
+    for key, change in changed.items():
+        old, new = first.row(key), later.snapshot.row(key)
+        assert old is not None and new is not None
+        assert all(getattr(old, f) != getattr(new, f) for f in change.fields)
+    # Incremental events: settlements of the day appended to the cached ones.
+    assert sum(r.settled_rounds for r in later.snapshot.rows) >= sum(
+        r.settled_rounds for r in first.rows)
+
+
+async def test_numerai_down_still_loads_rows_with_the_error(
+    devnet_world: Any, client: ChainClient
+) -> None:
+    numerai = NumeraiClient("http://127.0.0.1:9", timeout=3)  # nothing listens there
+    snapshot = (await MarketplaceService(client, numerai).refresh()).snapshot
+    numerai.close()
+    vaults = [r for r in snapshot.rows if r.kind in ("vault", "candidate")]
+    assert len(vaults) == len(devnet_world.describe()["vaults"])
+    assert snapshot.numerai_error is not None and "Numerai" in snapshot.numerai_error
+    assert all(r.total_assets is not None for r in vaults)
+    assert all(r.stats is None or r.stats.corr_rep is None for r in vaults)
+    assert not any(r.greyed for r in snapshot.rows)
