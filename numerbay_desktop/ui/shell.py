@@ -94,8 +94,13 @@ class AppShell:
                 starting.cancel()
                 await asyncio.gather(starting, return_exceptions=True)
                 return await self._quit
+            try:
+                started = starting.result()
+            except Exception as error:  # a bug in startup: say so, keep the window usable
+                report_failure(error, context="startup", show_dialog=not self.smoke)
+                started = False
             if self.smoke:
-                return 0 if starting.result() else 1
+                return 0 if started else 1
             return await self._quit
         finally:
             await self.shutdown()
