@@ -3,6 +3,8 @@ refusal, idempotent resend, wrong-chain refusal and nonce recovery after a crash
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from chain_support import *  # noqa: F403
 from fault_proxy import FaultProxy
@@ -240,3 +242,29 @@ async def test_tracking_rides_out_a_flaky_node(
         assert status.state is TxState.INCLUDED
     txworld.mine(2)
     assert (await pipeline.wait(slot, timeout_s=5)).state is TxState.CONFIRMED
+
+
+async def test_a_node_without_fee_history_gets_fallback_presets(
+    txworld: TxWorld, pipelines: PipelineFactory, tx_proxy: FaultProxy
+) -> None:
+    forward = tx_proxy._answer
+
+    async def no_fee_history(entry: dict[str, Any], mode: str) -> dict[str, Any]:
+        if entry.get("method") == "eth_feeHistory":
+            error = {"code": -32601, "message": "the method eth_feeHistory does not exist"}
+            return {"jsonrpc": "2.0", "id": entry.get("id"), "error": error}
+        return await forward(entry, mode)
+
+    tx_proxy._answer = no_fee_history  # type: ignore[method-assign]
+    txworld.mint(ALICE, 10 * WAD)
+    pipeline = pipelines()
+    draft = await pipeline.build(ALICE, [transfer(txworld, BOB, WAD)])
+    presets = draft.presets
+    assert presets.source == "fallback"
+    tip = int(str(txworld.rpc("eth_maxPriorityFeePerGas")), 16)
+    assert presets.market.max_priority_fee_per_gas == tip
+    assert presets.low.max_priority_fee_per_gas < tip < presets.aggressive.max_priority_fee_per_gas
+    latest = txworld.rpc("eth_getBlockByNumber", ["latest", False])
+    assert presets.base_fee == int(latest["baseFeePerGas"], 16)
+    [slot] = await pipeline.sign_and_send(await pipeline.simulate(draft), signer(ALICE_KEY))
+    assert (await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=5)).state.is_mined
