@@ -212,8 +212,8 @@ class NodeRpc:
             return []
         with self._lock:
             self._next_nonces(tx.sender for tx in txs)
-            calls = []
-            for tx in txs:
+            calls: dict[int, tuple[str, list[Any]]] = {}
+            for i, tx in enumerate(txs):
                 fields: dict[str, Any] = {
                     "from": tx.sender, "data": tx.data, "gas": hex(tx.gas),
                     "nonce": hex(self._nonces[tx.sender]), "value": hex(tx.value),
@@ -221,13 +221,20 @@ class NodeRpc:
                 if tx.to is not None:
                     fields["to"] = tx.to
                 self._nonces[tx.sender] += 1
-                calls.append(("eth_sendTransaction", [fields]))
+                calls[i] = ("eth_sendTransaction", [fields])
+            hashes: dict[int, str] = {}
             try:
-                hashes = self.batch(calls)
+                # anvil may take a batch's calls in any order: a sender's later nonce
+                # arriving first can stall its pool, so each batch holds at most one
+                # transaction per sender, and the next batch goes once this one is in.
+                for wave in _waves(txs):
+                    for i, tx_hash in zip(wave, self.batch([calls[i] for i in wave]),
+                                          strict=True):
+                        hashes[i] = tx_hash
             except DevnetBuildError:
                 self._nonces.clear()
                 raise
-            receipts = self._receipts(hashes)
+            receipts = self._receipts([hashes[i] for i in range(len(txs))])
         for tx, receipt in zip(txs, receipts, strict=True):
             if int(receipt["status"], 16) != 1:
                 self.forget_nonces()
@@ -293,3 +300,16 @@ class NodeProvider(JSONBaseProvider):
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         return True
+
+
+def _waves(txs: Sequence[Tx]) -> list[list[int]]:
+    """Indices of `txs` in batches with at most one per sender, keeping each sender's order."""
+    waves: list[list[int]] = []
+    depth: dict[str, int] = {}
+    for i, tx in enumerate(txs):
+        level = depth.get(tx.sender, 0)
+        depth[tx.sender] = level + 1
+        if level == len(waves):
+            waves.append([])
+        waves[level].append(i)
+    return waves

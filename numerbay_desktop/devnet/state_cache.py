@@ -29,6 +29,7 @@ from numerbay_desktop.resource_paths import contract_artifact
 from numerbay_desktop.store.atomic import write_bytes_atomic, write_text_atomic
 
 META_VERSION = 1
+KEEP_WORLDS = 3  # worlds kept in a cache folder (seeds or artifact versions)
 
 
 def default_cache_dir(data_dir: Path) -> Path:
@@ -89,7 +90,19 @@ def save(rpc: NodeRpc, cache_dir: Path, key: str, meta: dict[str, Any]) -> Path:
     write_text_atomic(
         meta_path(cache_dir, key), json.dumps({**meta, "meta_version": META_VERSION}), mode=0o644
     )
+    prune(cache_dir, keep=KEEP_WORLDS)
     return state
+
+
+def prune(cache_dir: Path, keep: int) -> None:
+    """Delete all but the `keep` newest worlds (each is tens of MB; old artifacts' worlds are
+    never loaded again)."""
+    metas = sorted(cache_dir.glob("*.meta.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in metas[keep:]:
+        key = old.name.removesuffix(".meta.json")
+        for path in (old, state_path(cache_dir, key)):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 # ------------------------------------------------------------------ simulator state

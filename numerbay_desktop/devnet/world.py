@@ -55,7 +55,7 @@ from numerbay_desktop.devnet.scenario import (
 )
 
 OPERATOR_RESERVE = 10_000_000 * 10**18
-WORLD_VERSION = 1  # bump when the scenario or the builder changes what a world contains
+WORLD_VERSION = 2  # bump when the scenario or the builder changes what a world contains
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ class DevnetWorld:
         )
         world = cls(anvil, config, deployment, None)
         world._fund()
+        world._create_rounds(first, config.days)
         world.play(first, config.days)
         world.origin = "built"
         world.build_seconds = time.monotonic() - started
@@ -201,6 +202,26 @@ class DevnetWorld:
                nmr.encode("mint", address_of(self.config.mnemonic, OPERATOR_INDEX),
                           OPERATOR_RESERVE), "mint the operator's payout reserve", gas=200_000)
         ])
+
+    def _create_rounds(self, first_round: int, count: int) -> None:
+        """Create the history's rounds on chain in one batch from Numerai's operator.
+
+        The round driver would create each as it opens (one signed, estimated transaction a
+        day); finding them already there with the same times, it only checks them.
+        """
+        operator = address_of(self.config.mnemonic, OPERATOR_INDEX)
+        staking = self.ctx.codecs.staking
+        calendar = self.tournament.calendar
+        txs = []
+        for number in range(first_round, first_round + count):
+            if not self.tournament.has_round(number):
+                continue
+            times = calendar.times(number)
+            data = staking.encode("create_round", number, self.desk.tournament_id,
+                                  times.open_time, times.close_staking_time)
+            txs.append(Tx(operator, self.deployment.staking, data, f"create round {number}",
+                          gas=300_000))
+        self.rpc.send(txs)
 
     # ---------------------------------------------------------------- time
     def chain_time(self) -> int:

@@ -200,3 +200,16 @@ def test_commands_without_a_running_world_are_one_sentence(tmp_path: Path, verb:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "No devnet is running" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_cache_keeps_only_the_newest_worlds(tmp_path: Path) -> None:
+    import os
+
+    for age, key in enumerate(["new", "old", "older"]):
+        state_cache.state_path(tmp_path, key).write_text("{}")
+        meta = state_cache.meta_path(tmp_path, key)
+        meta.write_text("{}")
+        os.utime(meta, (1_000_000 - age, 1_000_000 - age))
+    state_cache.prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "new.json", "new.meta.json", "old.json", "old.meta.json"]
