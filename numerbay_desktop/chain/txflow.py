@@ -280,9 +280,20 @@ class TxPipeline:
         """build + simulate."""
         return await self.simulate(await self.build(sender, intents, fee=fee))
 
-    def with_fee(self, prepared: Prepared, fee: str | FeeChoice) -> Prepared:
-        """The same batch with another preset or custom fees (no new simulation needed)."""
-        choice = prepared.draft.presets.get(fee) if isinstance(fee, str) else fee
+    def with_fee(
+        self,
+        prepared: Prepared,
+        fee: str | FeeChoice | None = None,
+        *,
+        gas_limits: Sequence[int] | None = None,
+    ) -> Prepared:
+        """The same batch with another preset or custom fees, and/or the review dialog's
+        advanced gas limits (one per transaction, none below what the simulation used).
+        No new simulation is needed."""
+        if fee is None:
+            choice = prepared.draft.fee
+        else:
+            choice = prepared.draft.presets.get(fee) if isinstance(fee, str) else fee
         if prepared.draft.kind != "normal":
             old = self._slots.get((prepared.sender, prepared.transactions[0].nonce))
             if old is not None and not is_valid_replacement(old.fee, choice):
@@ -290,14 +301,26 @@ class TxPipeline:
                     "A replacement must raise both the max fee and the priority fee by at "
                     "least 12.5%."
                 )
+        simulation = prepared.review.simulation
+        if gas_limits is not None:
+            limits = tuple(gas_limits)
+            if len(limits) != len(prepared.transactions):
+                raise InvalidInput("Give one gas limit per transaction.")
+            for index, (limit, used) in enumerate(zip(limits, simulation.gas_used, strict=True)):
+                if limit < used:
+                    raise InvalidInput(
+                        f"The gas limit of transaction {index + 1} ({limit:,}) is below the "
+                        f"{used:,} its simulation used; it would run out of gas."
+                    )
+            simulation = replace(simulation, gas_limits=limits)
         draft = replace(prepared.draft, fee=choice)
         transactions = tuple(
             replace(tx, max_fee_per_gas=choice.max_fee_per_gas,
-                    max_priority_fee_per_gas=choice.max_priority_fee_per_gas)
-            for tx in prepared.transactions
+                    max_priority_fee_per_gas=choice.max_priority_fee_per_gas,
+                    gas=simulation.gas_limits[index])
+            for index, tx in enumerate(prepared.transactions)
         )
-        return Prepared(draft, transactions,
-                        self._review(draft, transactions, prepared.review.simulation))
+        return Prepared(draft, transactions, self._review(draft, transactions, simulation))
 
     def _review(
         self, draft: Draft, transactions: Sequence[UnsignedTx], simulation: SimulationResult

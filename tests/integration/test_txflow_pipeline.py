@@ -63,6 +63,11 @@ async def test_every_step_of_one_transfer(txworld: TxWorld, pipelines: PipelineF
     aggressive = pipeline.with_fee(prepared, "aggressive")
     assert aggressive.transactions[0].max_fee_per_gas >= tx.max_fee_per_gas
     assert aggressive.review.fee.name == "aggressive"
+    roomy = pipeline.with_fee(prepared, gas_limits=[tx.gas * 2])
+    assert roomy.transactions[0].gas == tx.gas * 2 == roomy.review.calls[0].gas_limit
+    assert roomy.review.max_cost == 2 * review.max_cost
+    with pytest.raises(InvalidInput, match="run out of gas"):
+        pipeline.with_fee(prepared, gas_limits=[call.gas_used - 1])
 
     [slot] = await pipeline.sign_and_send(prepared, signer(ALICE_KEY))
     assert pipeline.journal.get(slot.tx_hash) is not None
