@@ -100,6 +100,7 @@ class VaultOracle:
     wiped_out: bool = False
     unbacked: int = 0  # stake cost of sequences nobody was exposed to
     dust_kept: Fraction = Fraction(0)  # what the system paid out below the exact figure
+    applied: int = 0  # sequences applied, in order
 
     def __post_init__(self) -> None:
         if not self.activations:
@@ -112,7 +113,7 @@ class VaultOracle:
 
     @property
     def applied_count(self) -> int:
-        return sum(1 for s in self.sequences if s.applied)
+        return self.applied
 
     def is_final(self, lot: OracleLot) -> bool:
         return lot.exit_point is not None and self.applied_count >= lot.exit_point
@@ -343,6 +344,7 @@ class VaultOracle:
                 lot.value += result * lot.value / eligible  # pro rata share of P_j
                 lot.growth *= factor
         sequence.applied = True
+        self.applied += 1
         self.at_stake -= sequence.amount
         self.recorded_total -= sequence.received
         self.idle += sequence.received

@@ -197,6 +197,16 @@ def machine_for(world: Deployment) -> type[RuleBasedStateMachine]:
         def deposit_as(self, who: int, assets: int, commitment: int) -> int | None:
             account = world.stakers[who]
             self.fund(account, assets)
+            self.sync_time()
+            if commitment < len(self.model.current.commitments):
+                # the app's fee preview (core/vault_math) must agree with the lens exactly
+                basis = min(self.model.tier_basis(account, assets) // NMR, 2**32 - 1) * NMR
+                mine = vm.preview_deposit(self.model.current, basis, commitment,
+                                          self.model.now, self.model.stake_count)
+                lens = world.lens.preview_deposit(world.vault.address, account, assets,
+                                                  commitment)
+                assert (mine.tier_id, mine.fixed_bps, mine.profit_bps, mine.unlock_time,
+                        mine.first_sequence) == tuple(lens), "fee preview differs from lens"
             lot_id = self.expect(
                 lambda: self.model.deposit(account, assets, commitment),
                 lambda: world.vault.deposit(assets, commitment, 10_000, 10_000, sender=account),
