@@ -119,17 +119,20 @@ _WORLDS: dict[str, TxWorld] = {}
 @pytest.fixture
 def txworld(anvil: Any) -> Iterator[TxWorld]:
     """MockNMR, Multicall3 and one vault (owned by OWNER) on the shared anvil; rolled back
-    after the test, automine restored."""
+    after the test, automine and the next block's base fee restored."""
     world = _WORLDS.get(anvil.rpc_url)
     if world is None or anvil.rpc("eth_getCode", [world.vault, "latest"]) in ("0x", "0x0"):
         world = _build_world(anvil)
         _WORLDS[anvil.rpc_url] = world
     snapshot = anvil.rpc("evm_snapshot")
+    # evm_revert leaves anvil's next base fee where the test left it: restore it as well
+    next_base_fee = anvil.rpc("eth_feeHistory", ["0x1", "latest", []])["baseFeePerGas"][-1]
     try:
         yield world
     finally:
         anvil.rpc("evm_setAutomine", [True])
         anvil.rpc("evm_revert", [snapshot])
+        anvil.rpc("anvil_setNextBlockBaseFeePerGas", [next_base_fee])
 
 
 @pytest_asyncio.fixture
