@@ -52,7 +52,12 @@ class Deployment:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Deployment:
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__})
+        optional = data.get("multicall3")
+        return cls(
+            nmr=str(data["nmr"]), staking=str(data["staking"]), admin=str(data["admin"]),
+            lens=str(data["lens"]), vault_blueprint=str(data["vault_blueprint"]),
+            factory=str(data["factory"]), multicall3=str(optional) if optional else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,13 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import to_checksum_address
-
 from numerbay_desktop.devnet.deploy import Deployment, VaultSpec, create_vaults
+from numerbay_desktop.devnet.local_numerai.calendar import ABS_CUTOVER_ROUND
 from numerbay_desktop.devnet.local_numerai.round_driver import RoundDriver
 from numerbay_desktop.devnet.local_numerai.staking_desk import Claim, StakingDesk
 from numerbay_desktop.devnet.local_numerai.tournament import Tournament
 from numerbay_desktop.devnet.node import ContractCodec, NodeRpc, Tx
 from numerbay_desktop.devnet.scenario import (
-    ABS_CUTOVER_ROUND,
     DAY,
     WAD,
     VaultRole,
@@ -399,7 +397,3 @@ def _schedule_change(ctx: WorldContext, day: int) -> list[Tx]:
         return [Tx(owner, vault.address, data, f"schedule proposal of {vault.role.model.name}")]
     return [Tx(owner, vault.address, codec.encode("activate_schedule"),
                f"schedule activation of {vault.role.model.name}")]
-
-
-def checksum(address: str) -> str:
-    return str(to_checksum_address(address))
