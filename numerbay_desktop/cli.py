@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "numerbay_desktop.commands.tx",
     "numerbay_desktop.commands.simulator",
     "numerbay_desktop.commands.keeper",
+    "numerbay_desktop.commands.numerai_key",
 )
 
 
