@@ -310,3 +310,26 @@ def test_index_reaching_zero_shuts_the_vault_down(make_world: Any) -> None:
     assert w.lot(lot).value == 0
     w.vault.request_exit(lot, sender=w.owner)  # unlocked by the shutdown, final at once
     assert w.lot(lot).state == 4
+
+
+def test_late_nmr_of_a_written_off_round_joins_the_next_result(
+    make_world: Any, alice: str
+) -> None:
+    """Worked example: the write-off charges round 1's whole stake to the lots exposed to
+    it; the NMR that comes back later is shared by the lots exposed to the next result."""
+    w: VaultWorld = make_world(tiers=[(0, 0, 0)], commitments=[(0, 0)])
+    seed = w.deposit(w.owner, 1_000 * WAD_)
+    r1 = w.stake(100 * WAD_)
+    newcomer = w.deposit(alice, 500 * WAD_)
+    r2 = w.stake(100 * WAD_)
+    boa.env.time_travel(seconds=150 * DAY_ + 1)
+    w.vault.write_off()
+    assert w.lot(seed).value == 900 * WAD_
+    assert w.lot(newcomer).value == 500 * WAD_
+    assert w.settle(r1, 10 * WAD_, 0) == 110 * WAD_  # late: to the surplus
+    assert w.info().surplus == 110 * WAD_
+    w.settle(r2, 20 * WAD_, 0)  # P_2 = 120 + 110 - 100 = 130 on 1,400 exposed
+    assert w.info().surplus == 0
+    assert abs(w.lot(seed).value - 900 * WAD_ * 1_530 // 1_400) <= 2
+    assert abs(w.lot(newcomer).value - 500 * WAD_ * 1_530 // 1_400) <= 2
+    assert w.lot(seed).value + w.lot(newcomer).value <= w.info().total_assets
