@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import keyring
 import keyring.backend
 import keyring.errors
+import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -53,3 +54,15 @@ def system_keyring_set_to(backend: keyring.backend.KeyringBackend) -> Iterator[N
         yield
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture(name="memory_keyring")
+def memory_keyring_fixture() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring as the process-wide keyring for one test.
+
+    Use it as `memory_keyring` from any test module after
+    `from tests.unit.keyring_memory import memory_keyring_fixture  # noqa: F401`
+    (then `ApiKeyStore(data_dir)` picks it up, as it would the OS keyring)."""
+    backend = MemoryKeyring()
+    with system_keyring_set_to(backend):
+        yield backend

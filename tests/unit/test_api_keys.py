@@ -29,7 +29,12 @@ from numerbay_desktop.wallet.api_keys import (
     is_secure_keyring,
 )
 from numerbay_desktop.wallet.keystore import DEFAULT_SCRYPT, ScryptParams, WrongPassword
-from tests.unit.keyring_memory import LockedKeyring, MemoryKeyring, system_keyring_set_to
+from tests.unit.keyring_memory import (
+    LockedKeyring,
+    MemoryKeyring,
+    memory_keyring_fixture,  # noqa: F401 (the `memory_keyring` fixture)
+    system_keyring_set_to,
+)
 
 PUBLIC_ID = "CANARYPUBL1CID000000000000000042"
 SECRET = "C4NARYSECRET" + "QZ7X" * 13  # 64 capital letters and digits
@@ -189,6 +194,15 @@ def test_the_system_keyring_is_used_when_secure_else_the_encrypted_file(
     with system_keyring_set_to(null.Keyring()):
         assert ApiKeyStore(isolated_data_dir).backend is Backend.ENCRYPTED_FILE
     assert ApiKeyStore(isolated_data_dir).scrypt == DEFAULT_SCRYPT  # new files: full cost
+
+
+def test_memory_keyring_fixture_stands_in_for_the_os_keyring(
+    isolated_data_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    store = ApiKeyStore(isolated_data_dir)
+    assert store.backend is Backend.KEYRING
+    store.save("default", _key())
+    assert memory_keyring.entries and ApiKeyStore(isolated_data_dir).load("default") == _key()
 
 
 # --------------------------------------------------------------------------- encrypted file
