@@ -106,6 +106,7 @@ class MarketplaceService:
         self.log_span = log_span
         self._scope = f"{client.network.chain_id}|{self.factory.address.lower()}"
         self._lock = asyncio.Lock()
+        self._last: MarketSnapshot | None = None  # the previous refresh, for the diff
 
     # ---------------------------------------------------------------- cache
 
@@ -144,7 +145,7 @@ class MarketplaceService:
         return the new snapshot with what changed since the previous one.
         `holdings`: vault -> value held by the user (wei), for the diversification column."""
         async with self._lock:
-            previous = self.cached()
+            previous = self._last if self._last is not None else self.cached()
             store = EventStore(self.cache, f"{self._scope}|market", self.start_block)
             view = await self.read_chain(store)
             names = {
@@ -152,6 +153,7 @@ class MarketplaceService:
             }
             stats = await self._stats(names, view.infos)
             snapshot = self.merge(view, stats, holdings or {})
+            self._last = snapshot
             if self.cache is not None:
                 self.cache.put(self._snapshot_key, to_json(snapshot))
             return RefreshResult(snapshot, diff(previous, snapshot))
@@ -278,10 +280,6 @@ class MarketplaceService:
                         numerai_return_3m=entry.return_13_weeks,
                         numerai_return_1y=entry.return_52_weeks,
                     ),
-                    sources=tuple(
-                        (k, v) for k, v in model_stats.SOURCES.items()
-                        if k.startswith(("corr", "mmc", "rank", "nmr", "numerai"))
-                    ),
                 ))
         return MarketSnapshot(
             rows=tuple(rows),
@@ -290,6 +288,7 @@ class MarketplaceService:
             fetched_at=time.time(),
             numerai_error=stats.error if stats is not None else None,
             numerai_fetched_at=stats.fetched_at if stats is not None else None,
+            lens=view.lens,
         )
 
     def _vault_row(
@@ -343,13 +342,16 @@ class MarketplaceService:
             last_settled_at=points[-1].timestamp if points else None,
             stats=stats,
             diversification=diversification,
-            sources=_row_sources(view, vault, stats is not None),
         )
 
 
 def _lens_reads(lens: Any, vaults: Sequence[str]) -> list[BoundRead]:
-    reads = [lens.read("vault_info", v) for v in vaults]
-    return reads + [lens.read("schedule", v) for v in vaults]
+    """`vault_info(v)` then `schedule(v)` reads; the one-address calldata is built directly
+    (eth_abi's generic encoder took a tenth of a 1,000-vault refresh)."""
+    info, schedule = lens.abi.function("vault_info"), lens.abi.function("schedule")
+    words = [b"\x00" * 12 + bytes.fromhex(v[2:]) for v in vaults]
+    reads = [BoundRead(lens.address, info, info.selector + w) for w in words]
+    return reads + [BoundRead(lens.address, schedule, schedule.selector + w) for w in words]
 
 
 def fee_range(
@@ -376,42 +378,8 @@ def stakers(events: Sequence[VaultEvent]) -> int:
     return len({owner for lot, owner in owner_of.items() if lot not in closed})
 
 
-def _row_sources(view: ChainView, vault: str, with_stats: bool) -> tuple[tuple[str, str], ...]:
-    at = f"at block {view.block_number}"
-    info = f"VaultLens({view.lens}).vault_info({vault})"
-    sources = [
-        (name, f"{info}.{field} {at}") for name, field in (
-            ("total_assets", "total_assets"), ("idle", "idle"), ("at_stake", "at_stake"),
-            ("exposed_value", "exposed_value"), ("capacity", "capacity"),
-            ("min_deposit", "min_deposit"), ("stake_count", "stake_count"),
-            ("applied_count", "applied_count"), ("index_ray", "index_ray"),
-            ("queue_length", "queue_length"), ("pending_eta", "pending_eta"),
-            ("paused", "paused"), ("stalled", "stalled"), ("owner", "owner"),
-        )
-    ]
-    sources += [
-        ("capacity_left", f"{info}.capacity − total_assets {at}"),
-        ("tiers", f"VaultLens({view.lens}).schedule({vault}) {at}"),
-        ("commitments", f"VaultLens({view.lens}).schedule({vault}) {at}"),
-        ("fee_range", f"VaultLens.schedule({vault}) tiers × commitments, "
-                      "core.vault_math.effective_bps (discount applied)"),
-        ("stakers", f"events Deposit − DepositCancelled − ExitFulfilled of {vault}, "
-                    f"distinct owners, to block {view.block_number}"),
-        ("settled_rounds", f"events RoundSettled of {vault}"),
-        ("return_3m", f"events RoundSettled.index_ray/timestamp of {vault}: "
-                      + analytics.DEFINITIONS["return_3m"]),
-        ("return_1y", f"events RoundSettled.index_ray/timestamp of {vault}: "
-                      + analytics.DEFINITIONS["return_1y"]),
-        ("return_since_start", f"last event RoundSettled.index_ray of {vault} / 1e27 − 1"),
-        ("sparkline", f"events RoundSettled.index_ray of {vault}, scaled to [0, 1]"),
-    ]
-    if with_stats:
-        sources += list(model_stats.SOURCES.items())
-    return tuple(sources)
-
-
 _COMPARED = tuple(
-    f.name for f in dataclasses.fields(MarketRow) if f.name not in ("sources", "sparkline")
+    f.name for f in dataclasses.fields(MarketRow) if f.name != "sparkline"
 )
 
 

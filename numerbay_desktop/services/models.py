@@ -1,15 +1,17 @@
 """Plain, frozen rows the pages show, with where every figure came from.
 
 Amounts are `int` wei, returns exact `Fraction`s (from the vault's integer index), scores
-floats (Numerai's). `sources` maps a field name to its origin ("VaultLens.vault_info
-.total_assets", "event RoundSettled.index_ray", "Numerai v2Leaderboard.corr20V2Rep" ...) for
-the verification panel. `to_json` / `from_json` turn any of these rows into JSON and back
-(the SQLite cache stores them so a page opens instantly).
+floats (Numerai's). `MarketSnapshot.sources(row)` maps each figure to its origin
+("VaultLens(...).vault_info(vault).total_assets at block N", "events RoundSettled.index_ray",
+"Numerai v2Leaderboard.corr20V2Rep" ...) for the verification panel; it is derived from the
+row, the lens and the block, so it costs nothing to cache. `to_json` / `from_json` turn any
+of these rows into JSON and back (the SQLite cache stores them so a page opens instantly).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -103,7 +105,6 @@ class MarketRow:
     last_settled_at: int | None = None
     stats: ModelStats | None = None
     diversification: float | None = None  # against the user's holdings; None: unknown
-    sources: Sources = ()
 
     @property
     def key(self) -> str:
@@ -113,8 +114,6 @@ class MarketRow:
     def greyed(self) -> bool:
         return self.kind == "model"
 
-    def source_of(self, figure: str) -> str | None:
-        return dict(self.sources).get(figure)
 
 
 @dataclass(frozen=True)
@@ -133,9 +132,19 @@ class MarketSnapshot:
     numerai_error: str | None = None  # stats missing, and why (rows still load)
     numerai_fetched_at: float | None = None
     from_cache: bool = False
+    lens: str = ""  # the VaultLens the figures were read through
 
     def row(self, key: str) -> MarketRow | None:
         return next((r for r in self.rows if r.key == key), None)
+
+    def sources(self, row: MarketRow) -> Sources:
+        """Where each figure of `row` came from (chain call, event or Numerai field)."""
+        from numerbay_desktop.services.row_sources import row_sources
+
+        return row_sources(row, self.lens, self.block_number)
+
+    def source_of(self, row: MarketRow, figure: str) -> str | None:
+        return dict(self.sources(row)).get(figure)
 
 
 @dataclass(frozen=True)
@@ -149,14 +158,30 @@ class RefreshResult:
 T = TypeVar("T")
 
 
+_PLAIN = (int, str, float, bool, type(None))
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
+
+
 def to_json(value: Any) -> Any:
     """A JSON-able form of a row (Fractions as "n/d" strings, tuples as lists)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, Fraction):
         return f"{value.numerator}/{value.denominator}"
     if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
+        return [v if isinstance(v, _PLAIN) else to_json(v) for v in value]
+    kind: type = type(value)
+    if hasattr(kind, "__dataclass_fields__"):
+        return {name: to_json(getattr(value, name)) for name in _field_names(kind)}
     return value
 
 
@@ -189,11 +214,9 @@ def _decode(hint: Any, data: Any) -> Any:
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         if not isinstance(data, dict):
             raise ValueError("expected an object")
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         kwargs = {
-            f.name: _decode(hints[f.name], data[f.name])
-            for f in dataclasses.fields(hint)
-            if f.name in data
+            name: _decode(hints[name], data[name]) for name in _field_names(hint) if name in data
         }
         return hint(**kwargs)
     if hint is Fraction:

@@ -59,6 +59,7 @@ VAULT_ABI = ContractAbi.load("NumerBayVault")
 LENS_ABI = ContractAbi.load("VaultLens")
 FACTORY_ABI = ContractAbi.load("VaultFactory")
 STAKING_ABI = ContractAbi.load("LocalAtomicStaking")
+_MINED_OK = (TxState.INCLUDED, TxState.CONFIRMED, TxState.FINALIZED)
 APPLY_MAX = 64
 FULFILL_MAX = 50
 
@@ -113,6 +114,10 @@ class StakePlan:
 class _Unrecorded:
     facts: SequenceFacts
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _uint(raw: bytes) -> int:
+    return int.from_bytes(raw[:32], "big") if len(raw) >= 32 else 0
 
 
 def _record(read: BoundRead, value: Any) -> dict[str, Any]:
@@ -329,11 +334,13 @@ class RoundWorkService:
         status = await self.pipeline.wait(slots[-1], until=TxState.INCLUDED,
                                           timeout_s=self.wait_timeout_s)
         receipt = status.receipt
-        if status.state is TxState.FAILED or (receipt is not None and not receipt.succeeded):
+        succeeded = status.state in _MINED_OK and receipt is not None and receipt.succeeded
+        if not succeeded:  # reverted, or replaced by another transaction at its nonce
             if await is_done():
                 return ActionResult(action, False, f"{what}: already done by another "
                                     "transaction.", round_id, amount, status.tx_hash, True)
-            raise RoundWorkError(f"{what} failed on chain (transaction {status.tx_hash}).")
+            raise RoundWorkError(f"{what} did not happen: the transaction {status.tx_hash} is "
+                                 f"{status.state.value}.")
         return ActionResult(action, True, f"{what} (transaction {status.tx_hash}).",
                             round_id, amount, status.tx_hash)
 
@@ -399,11 +406,17 @@ class RoundWorkService:
                 raw = await self.chain.call(TxRequest(vault, data, sender=signer.address))
             except ChainError:
                 continue  # nothing it can do now
-            count = int.from_bytes(raw[:32], "big") if len(raw) >= 32 else 0
+            count = _uint(raw)
             if count > 0:
                 results.append(await self._call(vault, signer, action, data,
                                                 what.format(n=count), None))
         return results
+
+    async def _no_work_left(self, vault: str, sender: str, data: bytes) -> bool:
+        try:
+            return _uint(await self.chain.call(TxRequest(vault, data, sender=sender))) == 0
+        except ChainError:
+            return False
 
     async def _call(self, vault: str, signer: TxSigner, action: str, data: bytes, what: str,
                     round_id: int | None) -> ActionResult:
@@ -411,8 +424,8 @@ class RoundWorkService:
         chain shows the work done meanwhile."""
 
         async def done() -> bool:
-            if round_id is None:
-                return False
+            if round_id is None:  # apply / fulfill: done once nothing is left to do
+                return await self._no_work_left(vault, signer.address, data)
             state = await self.read_vault(vault)
             j = next((u for u in await self._sequences(state, 1)
                       if u.facts.round_id == round_id), None)

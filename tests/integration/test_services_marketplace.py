@@ -68,8 +68,10 @@ async def test_rows_match_the_lens_and_returns_come_from_settlements(
         assert len(row.commitments) == len(commitments)
         assert row.fee_range is not None
         assert row.fee_range.fixed_max_bps == max(t[1] for t in tiers)
-        assert row.source_of("total_assets") is not None
-        assert "vault_info" in (row.source_of("total_assets") or "")
+        source = snapshot.source_of(row, "total_assets") or ""
+        assert f"vault_info({row.vault})" in source and str(snapshot.block_number) in source
+        assert "RoundSettled" in (snapshot.source_of(row, "return_3m") or "")
+        assert "Numerai" in (snapshot.source_of(row, "consistency") or "")
         # Returns from RoundSettled events agree with the lens's index.
         assert row.settled_rounds == record["applied_count"] or row.settled_rounds >= 1
         if row.settled_rounds:

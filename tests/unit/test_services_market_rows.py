@@ -52,7 +52,6 @@ def _row(**changes: Any) -> MarketRow:
         sparkline=(0.0, 0.5, 1.0),
         stats=ModelStats(numerai_model_id="x", coverage=Fraction(9, 10), consistency=71.5,
                          payout_scores=((1, 0.01), (2, -0.02))),
-        sources=(("total_assets", "VaultLens.vault_info"),),
     )
     return dataclasses.replace(base, **changes)
 
@@ -177,7 +176,9 @@ def test_merge_computes_returns_sparkline_and_diversification() -> None:
     assert alpha.diversification == pytest.approx(0.0)
     assert alpha.fee_range == FeeRange(200, 200, 2_000, 2_000)
     assert alpha.capacity_left == 5 * 10**20
-    assert "RoundSettled" in (alpha.source_of("return_3m") or "")
+    assert "RoundSettled" in (snapshot.source_of(alpha, "return_3m") or "")
+    assert "0xL" in (snapshot.source_of(alpha, "total_assets") or "")
+    assert snapshot.source_of(beta, "return_3m") is not None
 
 
 def test_event_store_rereads_a_reorg_margin_and_replaces_it(tmp_path: Path) -> None:
