@@ -37,7 +37,7 @@ MAX_FULFILL: constant(uint256) = 50  # exits per fulfill() call
 MAX_APPLY: constant(uint256) = 64  # sequences per apply() call
 AUTO_APPLY: constant(uint256) = 8  # sequences applied by a settlement
 AUTO_FULFILL: constant(uint256) = 8  # exits finished by a settlement
-MAX_FEE_VERSIONS: constant(uint256) = 8  # schedule versions a fee charge walks back
+MAX_FEE_VERSIONS: constant(uint256) = 32  # schedule versions a fee charge walks back (exact below)
 MAX_PROOF: constant(uint256) = 32  # Merkle proof length
 
 MASK24: constant(uint256) = 2**24 - 1

@@ -237,3 +237,23 @@ def test_lens_accrued_fees_equal_the_charge(make_world: Any, bob: str) -> None:
     assert charged.fixed_fee > 0 and charged.profit_fee > 0
     assert view.accrued_fees == charged.fixed_fee + charged.profit_fee
     assert abs(w.lot(lot).value - view.value) <= 2
+
+
+def test_many_activations_between_charges_are_split_exactly(make_world: Any) -> None:
+    w: VaultWorld = make_world(tiers=[(0, 1_000, 0)], commitments=[(0, 0)])
+    lot = w.deposit(w.owner, 1_000 * WAD_)
+    rid = w.stake(10 * WAD_)
+    t0 = boa.env.timestamp
+    segments: list[tuple[int, int]] = []  # (activation time, fixed bps)
+    for i in range(12):
+        bps = 100 if i % 2 == 0 else 900
+        segments.append((_activate(w, [(0, bps, 0)], [(0, 0)]), bps))
+    boa.env.time_travel(seconds=DAY_)
+    w.settle(rid, 0, 0)
+    w.vault.request_exit(lot, sender=w.owner)
+    (charged,) = _events(w.vault, "FeesCharged")
+    end = boa.env.timestamp
+    acc = 1_000 * (segments[0][0] - t0)
+    for (start, bps), (until, _) in zip(segments, [*segments[1:], (end, 0)], strict=True):
+        acc += bps * (until - start)
+    assert charged.fixed_fee == _ceil_div(1_000 * WAD_ * acc, BPS * YEAR)
