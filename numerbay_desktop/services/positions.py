@@ -36,8 +36,8 @@ from numerbay_desktop.services.vault_events import EventStore, VaultEvent
 from numerbay_desktop.store.cache import Cache
 
 DAY = 86_400
-OWNER_EVENTS = ("Deposit", "DepositCancelled", "ExitRequested", "ExitFulfilled")
-VAULT_EVENTS = ("FeesCharged", "RoundStaked")
+OWNER_EVENTS = ("Deposit", "DepositCancelled", "ExitRequested", "ExitFulfilled", "Claimed")
+VAULT_EVENTS = ("FeesCharged", "RoundStaked", "RoundSettled")
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,8 @@ class PositionsService:
             claimable=claimable, pending_exits=pending,
             alerts=tuple(self._alerts(lots, infos, now)), vault_infos=infos,
             events=tuple(e for e in events if e.name in OWNER_EVENTS
-                         or (e.vault, int(e.args.get("lot_id", -1))) in deposits),
+                         or (e.vault, int(e.args.get("lot_id", -1))) in deposits
+                         or (e.name == "RoundSettled" and e.vault in {v for v, _ in deposits})),
         )
 
     @staticmethod
@@ -316,6 +317,67 @@ class PositionsService:
                                     f"Lot {lot.lot_id}: its commitment ends soon.",
                                     lot_id=lot.lot_id, when=lot.unlock_time))
         return alerts
+
+
+    # ---------------------------------------------------------------- value history, CSV
+
+    async def portfolio_events(self, p: Portfolio) -> list[portfolio.PortfolioEvent]:
+        """The account's events as core.portfolio takes them (value chart, CSV export). Block
+        times of the account's own events come in one batch (cached by block)."""
+        blocks = sorted({e.block_number for e in p.events if e.name != "RoundSettled"})
+        times = await self._block_times(blocks)
+        out: list[portfolio.PortfolioEvent] = []
+        for e in p.events:
+            a = e.args
+            if e.name == "RoundSettled":
+                out.append(portfolio.IndexEvent(int(a["timestamp"]), e.vault, int(a["seq"]),
+                                                int(a["index_ray"])))
+                continue
+            when = times[e.block_number]
+            if e.name == "Deposit":
+                out.append(portfolio.DepositEvent(when, e.vault, int(a["lot_id"]),
+                                                  int(a["assets"]), int(a["entry_seq"])))
+            elif e.name == "DepositCancelled":
+                out.append(portfolio.CancelEvent(when, e.vault, int(a["lot_id"]),
+                                                 int(a["assets"])))
+            elif e.name == "ExitRequested":
+                out.append(portfolio.ExitRequestEvent(when, e.vault, int(a["lot_id"]),
+                                                      int(a["exit_seq"])))
+            elif e.name == "ExitFulfilled":
+                out.append(portfolio.ExitFulfilledEvent(when, e.vault, int(a["lot_id"]),
+                                                        int(a["assets"]), int(a["profit_fee"])))
+            elif e.name == "FeesCharged":
+                out.append(portfolio.FeeEvent(when, e.vault, int(a["lot_id"]),
+                                              int(a["fixed_fee"]) + int(a["profit_fee"])))
+            elif e.name == "Claimed":
+                out.append(portfolio.ClaimEvent(when, e.vault, int(a["assets"])))
+        return out
+
+    async def value_history(self, p: Portfolio) -> list[portfolio.ValuePoint]:
+        """The portfolio's value and invested NMR after each of its events."""
+        return portfolio.value_series(await self.portfolio_events(p))
+
+    async def csv_rows(self, p: Portfolio) -> list[tuple[str, ...]]:
+        """The CSV export of deposits, exits, fees and values as of the pinned block."""
+        return portfolio.csv_rows(await self.portfolio_events(p), p.lots, p.chain_time)
+
+    async def _block_times(self, blocks: Sequence[int]) -> dict[int, int]:
+        prefix = f"services|blocktime|{self.client.network.chain_id}|"
+        found: dict[int, int] = {}
+        if self.cache is not None:
+            hits = self.cache.get_many([f"{prefix}{b}" for b in blocks])
+            found = {int(k[len(prefix):]): int(v.value) for k, v in hits.items()}
+        missing = [b for b in blocks if b not in found]
+        if missing:
+            answers = await self.client.batch(
+                [("eth_getBlockByNumber", [hex(b), False]) for b in missing]
+            )
+            fresh = {b: int(a.unwrap()["timestamp"], 16) for b, a in zip(missing, answers,
+                                                                         strict=True)}
+            found.update(fresh)
+            if self.cache is not None:
+                self.cache.put_many({f"{prefix}{b}": t for b, t in fresh.items()})
+        return found
 
 
 def _value(value: Any) -> Any:

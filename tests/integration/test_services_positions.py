@@ -77,3 +77,26 @@ async def test_positions_of_the_busiest_stakers_match_the_lens(
         assert client.stats.http_requests - before <= 2
         assert again.lots == p.lots
     assert closed_seen and exits_seen, (closed_seen, exits_seen)
+
+
+async def test_value_history_and_csv_from_the_accounts_events(
+    devnet_world: Any, client: ChainClient
+) -> None:
+    view = await MarketplaceService(client).read_chain()
+    owners = Counter(
+        str(e.args["owner"]) for events in view.events.values() for e in events
+        if e.name == "Deposit"
+    )
+    account = owners.most_common(1)[0][0]
+    service = PositionsService(client)
+    p = await service.load(account, view.vaults)
+    events = await service.portfolio_events(p)
+    deposits = [e for e in events if e.kind == "deposit"]
+    assert len(deposits) == owners[account] == len(p.lots)
+    assert sum(e.amount for e in deposits) == sum(lot.principal for lot in p.lots)
+    series = await service.value_history(p)
+    assert series and series[-1].invested == p.totals.principal - p.totals.returned
+    # The replayed value ends near the lens's value (rounding dust and accruing fees aside).
+    assert abs(series[-1].value - p.totals.gross_value) <= max(10**15, p.totals.value // 50)
+    rows = await service.csv_rows(p)
+    assert rows[0][0].lower().startswith("date") and len(rows) > len(deposits)
