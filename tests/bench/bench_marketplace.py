@@ -11,7 +11,9 @@ JSON-RPC batches without waiting on receipts, mined in one block. Run alone with
 `python tests/bench/run.py marketplace`; most of its time is the naive reads.
 
 `refresh_http_requests` / `refresh_seconds`: a second refresh (vault list known from the
-cache, so lens views and new events ride in one batch).
+cache, so lens views and new events ride in one batch). `cold_seconds`: the process's first
+refresh on a node that never ran the views (the naive reads run on a warm node, so the timed
+refresh is the second one, into an empty cache).
 """
 
 from __future__ import annotations
@@ -112,6 +114,12 @@ async def _service_read(network: Any, data_dir: Path) -> tuple[dict[str, Any], l
 
     async with ChainClient(network) as client:
         await client.connect()
+        # The very first refresh of the process on a node that never ran these views
+        # (reported as cold_seconds); the naive reads run later on a warm node, so the
+        # timed refresh below runs warm too (a new cache: the full three-request path).
+        started = time.perf_counter()
+        await MarketplaceService(client, None, Cache(data_dir / "cold.sqlite3")).refresh()
+        cold_seconds = time.perf_counter() - started
         market = MarketplaceService(client, None, Cache(data_dir / "cache.sqlite3"))
         before = client.stats.http_requests
         started = time.perf_counter()
@@ -122,6 +130,7 @@ async def _service_read(network: Any, data_dir: Path) -> tuple[dict[str, Any], l
             "vaults": len(rows),
             "http_requests": client.stats.http_requests - before,
             "seconds": round(seconds, 3),
+            "cold_seconds": round(cold_seconds, 3),
         }
         before = client.stats.http_requests
         started = time.perf_counter()
