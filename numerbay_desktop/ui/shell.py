@@ -198,6 +198,8 @@ class AppShell:
         )
         if numerai_url is None:
             status.show_numerai("not part of this devnet yet")
+        else:
+            self.window.settings_page.show_numerai_url(f"{numerai_url}  (the devnet's own)")
         self._start_poller(rpc_url, numerai_url)
         return True
 
