@@ -304,6 +304,8 @@ class VaultModel:
 
     def cancel_deposit(self, owner: str, lot_id: int) -> int:
         lot = self._own(lot_id, owner)
+        if lot.exit_seq is not None:
+            raise VaultRuleError("NumerBayVault: already exiting")
         if lot.entry_seq != self.stake_count:
             raise VaultRuleError("NumerBayVault: already staked")
         self.buckets[lot.entry_seq] -= lot.principal
