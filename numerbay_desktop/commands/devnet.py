@@ -144,13 +144,13 @@ def _up_bare(args: argparse.Namespace, state_file: Path, stop: threading.Event) 
 
 def _up_world(args: argparse.Namespace, state_file: Path, stop: threading.Event) -> int:
     from numerbay_desktop.devnet.control import ControlServer
-    from numerbay_desktop.devnet.state_cache import cache_key, default_cache_dir, lookup
-    from numerbay_desktop.devnet.world import DevnetWorld, WorldConfig
+    from numerbay_desktop.devnet.state_cache import default_cache_dir, lookup
+    from numerbay_desktop.devnet.world import DevnetWorld, WorldConfig, world_key
 
     config = WorldConfig(seed=args.seed, chain_id=args.chain_id,
                          **({"days": args.days} if args.days else {}))
     cache_dir = args.cache_dir or default_cache_dir(args.data_dir)
-    if args.rebuild or lookup(cache_dir, cache_key(config.key_parts())) is None:
+    if args.rebuild or lookup(cache_dir, world_key(config)) is None:
         print(f"numerbay: building the devnet world ({config.days} days of history); "
               "later starts reuse it.", file=sys.stderr, flush=True)
     world = DevnetWorld.open(config, cache_dir, port=args.port, use_cache=not args.rebuild)

@@ -119,6 +119,8 @@ class NodeRpc:
         self._connection: http.client.HTTPConnection | None = None
         self._lock = threading.RLock()
         self._nonces: dict[str, int] = {}
+        # Mine each `send` as one block (anvil then needs a block gas limit that fits it).
+        self.one_block_per_send = False
 
     # ---------------------------------------------------------------- raw JSON-RPC
     def _post(self, payload: object) -> Any:
@@ -223,6 +225,8 @@ class NodeRpc:
                 self._nonces[tx.sender] += 1
                 calls[i] = ("eth_sendTransaction", [fields])
             hashes: dict[int, str] = {}
+            if self.one_block_per_send:
+                self.call("evm_setAutomine", [False])
             try:
                 # anvil may take a batch's calls in any order: a sender's later nonce
                 # arriving first can stall its pool, so each batch holds at most one
@@ -234,6 +238,10 @@ class NodeRpc:
             except DevnetBuildError:
                 self._nonces.clear()
                 raise
+            finally:
+                if self.one_block_per_send:
+                    self.call("evm_mine")
+                    self.call("evm_setAutomine", [True])
             receipts = self._receipts([hashes[i] for i in range(len(txs))])
         for tx, receipt in zip(txs, receipts, strict=True):
             if int(receipt["status"], 16) != 1:

@@ -55,7 +55,8 @@ from numerbay_desktop.devnet.scenario import (
 )
 
 OPERATOR_RESERVE = 10_000_000 * 10**18
-WORLD_VERSION = 2  # bump when the scenario or the builder changes what a world contains
+BUILD_BLOCK_GAS_LIMIT = 1_000_000_000  # a whole step of the history fits one block
+WORLD_VERSION = 3  # bump when the scenario or the builder changes what a world contains
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,11 @@ def start_anvil(config: WorldConfig, *, port: int = 0, load_state: Path | None =
     A fresh one starts with its genesis before the history (which begins in August 2026,
     whatever the wall clock says); a loaded one resumes at its last block.
     """
-    extra = [] if load_state is not None else ["--timestamp", str(_world_start() - 3_600)]
+    extra = [] if load_state is not None else [
+        "--timestamp", str(_world_start() - 3_600),
+        # The build mines each step's transactions as one block (far fewer blocks to make).
+        "--gas-limit", str(BUILD_BLOCK_GAS_LIMIT),
+    ]
     return Anvil.start(
         port=port, chain_id=config.chain_id, mnemonic=config.mnemonic,
         accounts=ANVIL_ACCOUNTS, load_state=load_state, extra_args=extra, timeout_s=60.0,
@@ -136,9 +141,11 @@ class DevnetWorld:
             operator=address_of(mnemonic, OPERATOR_INDEX), treasury=deployer,
         )
         world = cls(anvil, config, deployment, None)
+        world.rpc.one_block_per_send = True
         world._fund()
         world._create_rounds(first, config.days)
         world.play(first, config.days)
+        world.rpc.one_block_per_send = False  # served worlds mine every transaction at once
         world.origin = "built"
         world.build_seconds = time.monotonic() - started
         return world
@@ -160,7 +167,7 @@ class DevnetWorld:
         cls, config: WorldConfig, cache_dir: Path, *, port: int = 0, use_cache: bool = True
     ) -> DevnetWorld:
         """Start anvil and a world on it, from the cache when it has this world."""
-        key = state_cache.cache_key(config.key_parts())
+        key = world_key(config)
         meta = state_cache.lookup(cache_dir, key) if use_cache else None
         if meta is not None:
             anvil = start_anvil(config, port=port,
@@ -345,6 +352,16 @@ class DevnetWorld:
              "total_assets": str(info["total_assets"])}
             for v, info in zip(live, vault_infos(self.ctx, live), strict=True)
         ]
+
+
+def world_key(config: WorldConfig) -> str:
+    """The cache key of a world: its config, the artifacts, and who gets which vault (the
+    local Numerai's population may change with its code; a cached world must match it)."""
+    roles = [
+        [role.model.id, role.owner_index, repr(role.terms)]
+        for role in vault_roles(Tournament(seed=config.seed))
+    ]
+    return state_cache.cache_key({**config.key_parts(), "roles": roles})
 
 
 def _world_start() -> int:

@@ -21,7 +21,7 @@ from numerbay_desktop.core import abs as abs_codec
 from numerbay_desktop.devnet import state_cache
 from numerbay_desktop.devnet.round_work import Codecs, vault_infos
 from numerbay_desktop.devnet.scenario import DEMO_STAKER_INDICES, NMR_PER_ACCOUNT, address_of
-from numerbay_desktop.devnet.world import DevnetWorld, start_anvil
+from numerbay_desktop.devnet.world import DevnetWorld, start_anvil, world_key
 
 CLI = [sys.executable, "-m", "numerbay_desktop.cli"]
 CODECS = Codecs()
@@ -128,7 +128,7 @@ def test_advance_plays_the_owners_round_work_and_rolls_back(devnet: DevnetWorld)
 def test_cached_world_restores_the_simulator_and_plays_on(
     devnet_world: DevnetWorld, devnet_cache_dir: Path
 ) -> None:
-    key = state_cache.cache_key(devnet_world.config.key_parts())
+    key = world_key(devnet_world.config)
     meta = state_cache.lookup(devnet_cache_dir, key)
     assert meta is not None
     decoded = state_cache.decode_simulator(meta["simulator"], type(devnet_world.desk.snapshot()))
