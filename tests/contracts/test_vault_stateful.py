@@ -55,7 +55,7 @@ DAY = 86_400
 MASK96 = 2**96 - 1
 SIGNER_KEY = bytes.fromhex("5a" * 32)  # tests/contracts/conftest.py's Numerai signer
 FUZZ = os.environ.get("NUMERBAY_FUZZ") == "1"
-STATEFUL_EXAMPLES = int(os.environ.get("NUMERBAY_STATEFUL_EXAMPLES", "40"))
+STATEFUL_EXAMPLES = int(os.environ.get("NUMERBAY_STATEFUL_EXAMPLES", "50"))
 STATEFUL_STEPS = int(os.environ.get("NUMERBAY_STATEFUL_STEPS", "200"))
 
 
