@@ -306,6 +306,10 @@ class ReviewDialog(QDialog):
                 "charges less; this is the most it can take.")
         if self.fees is not None:
             self.fees.show_fee(review.fee)
+            name, _, rest = review.fee_display.partition(": ")
+            self.fees.summary.setText(f"In use: {name} fee, {rest}.")
+            for card, call in zip(self.cards, review.calls, strict=True):
+                card.show_gas(call)
         self._update_confirm()
 
     def _update_confirm(self) -> None:

@@ -9,8 +9,10 @@ whether the confirm button may be pressed. Amounts are integer wei; text goes th
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -49,7 +51,7 @@ def review_stylesheet(palette: Palette) -> str:
     rules = [
         f"QDialog#ReviewDialog {{ background: {palette.window}; }}",
         "QPushButton#SegmentButton[segment=\"middle\"] { border-left: none; }",
-        "QPushButton#SegmentButton { padding: 8px 14px; text-align: center; }",
+        "QPushButton#SegmentButton { padding: 8px 4px; text-align: center; }",
         f"QLabel#CallIndex {{ background: {palette.accent_soft}; color: {palette.accent}; "
         "border-radius: 11px; font-weight: 700; min-width: 22px; max-width: 22px; "
         "min-height: 22px; max-height: 22px; qproperty-alignment: AlignCenter; }",
@@ -67,7 +69,7 @@ def review_stylesheet(palette: Palette) -> str:
         f"QCheckBox::indicator {{ width: 16px; height: 16px; border-radius: 4px; "
         f"border: 1.5px solid {palette.text_faint}; background: {palette.surface}; }}",
         f"QCheckBox::indicator:checked {{ background: {palette.accent}; "
-        f"border-color: {palette.accent}; }}",
+        f"border-color: {palette.accent}; image: url({check_mark(palette.on_accent)}); }}",
         f"QPushButton#PrimaryButton:disabled {{ background: {palette.surface_alt}; "
         f"color: {palette.text_faint}; border-color: {palette.border}; }}",
         f"QToolButton#AdvancedToggle {{ border: none; color: {palette.accent}; "
@@ -87,15 +89,34 @@ def review_stylesheet(palette: Palette) -> str:
     return "\n".join(rules)
 
 
+def check_mark(colour: str) -> str:
+    """A tick drawn in `colour`, as a file a stylesheet can name (Qt draws no tick once the
+    indicator is styled)."""
+    folder = Path(tempfile.gettempdir()) / "numerbay-ui"
+    path = folder / f"check-{colour.lstrip('#').lower()}.svg"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16">'
+            f'<path d="M3.5 8.5l3 3 6-7" fill="none" stroke="{colour}" stroke-width="2.2" '
+            'stroke-linecap="round" stroke-linejoin="round"/></svg>', encoding="utf-8")
+    return path.as_posix()
+
+
 def eth_up(wei: int, places: int = ETH_PLACES) -> str:
     """ETH rounded UP to `places` (a maximum cost must never be understated)."""
     unit = 10 ** (18 - places)
     return format_amount(-(-wei // unit) * unit, places=places, symbol="ETH")
 
 
-def eth_about(wei: int, significant: int = 3) -> str:
-    """An estimate with about `significant` digits (at least 6 places, at most 12)."""
-    places = min(12, max(ETH_PLACES, 18 - (len(str(abs(wei))) - significant)))
+def eth_places(wei: int, significant: int = 3) -> int:
+    """Decimal places that show about `significant` digits of `wei` as ETH (6 to 12)."""
+    return min(12, max(ETH_PLACES, 18 - (len(str(abs(wei))) - significant)))
+
+
+def eth_about(wei: int, places: int | None = None) -> str:
+    """An estimate with about 3 significant digits, never shown as zero when it is not."""
+    places = eth_places(wei) if places is None else places
     unit = 10 ** (18 - places)
     if 0 < wei < unit:
         return f"< {format_amount(unit, places=places, symbol='ETH')}"
@@ -185,15 +206,22 @@ class CallCard(QFrame):
         if call.function is None and call.to is not None and call.summary.startswith("Call "):
             rows.append(("Function", QLabel(call.summary.split(" on ")[0][5:])))
         rows.append(("Sends", QLabel(call.value_display)))
+        self.gas = QLabel()
         if show_gas:
-            gas = QLabel(f"limit {call.gas_limit:,} · the simulation used {call.gas_used:,}")
-            rows.append(("Gas", gas))
+            rows.append(("Gas", self.gas))
+            self.show_gas(call)
         for row, (name, widget) in enumerate(rows):
             caption = QLabel(name)
             caption.setProperty("role", "muted")
             grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(widget, row, 1)
         layout.addLayout(grid)
+
+
+    def show_gas(self, call: CallReview) -> None:
+        """The gas limit in force (the advanced fields may change it)."""
+        self.call = call
+        self.gas.setText(f"limit {call.gas_limit:,} · the simulation used {call.gas_used:,}")
 
 
 class FindingsList(QWidget):
@@ -277,6 +305,9 @@ class FeeChooser(QWidget):
             self.buttons[name] = button
             segments.addWidget(button, 1)
         layout.addLayout(segments)
+        self.summary = QLabel()  # the fee in force, in words (set by the dialog)
+        self.summary.setProperty("role", "muted")
+        layout.addWidget(self.summary)
 
         self.toggle = QToolButton()
         self.toggle.setObjectName("AdvancedToggle")
@@ -332,14 +363,17 @@ class FeeChooser(QWidget):
         return sum(self.gas_used) * price
 
     def _preset_text(self, fee: FeeChoice) -> str:
+        likely, most = self._estimate(fee), fee.max_fee_per_gas * sum(self.gas_used)
+        places = eth_places(likely)
         return (f"{plain_words(fee.name)}\nmax {format_gwei(fee.max_fee_per_gas)}"
-                f"\n≈ {eth_about(self._estimate(fee))}")
+                f"\n{eth_about(likely, places)[:-4]}–{eth_up(most, places)}")
 
     def _preset_tip(self, fee: FeeChoice) -> str:
         return (f"Max fee {format_gwei(fee.max_fee_per_gas, None)}, priority fee "
-                f"{format_gwei(fee.max_priority_fee_per_gas, None)}. Likely cost "
-                f"{eth_about(self._estimate(fee))} in fees; at most "
-                f"{eth_up(fee.max_fee_per_gas * sum(self.gas_used))} for the gas used.")
+                f"{format_gwei(fee.max_priority_fee_per_gas, None)}.\nLikely fee "
+                f"{eth_about(self._estimate(fee))}; at most "
+                f"{eth_up(fee.max_fee_per_gas * sum(self.gas_used))} for the gas the "
+                "simulation used.")
 
     def show_fee(self, fee: FeeChoice) -> None:
         """Reflect the fee in force: its preset checked (none for custom), fields filled."""

@@ -133,9 +133,9 @@ class UnlockDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 18)
         layout.setSpacing(10)
 
-        title = QLabel(f"Unlock {record.name}")
+        title = self.title = QLabel(f"Unlock {record.name}")
         title.setObjectName("SectionTitle")
-        address = QLabel(record.address)
+        address = self.address = QLabel(record.address)
         address.setProperty("role", "mono")
         address.setToolTip(record.address)
         explain = QLabel("Enter this account's password to sign. It stays unlocked until "

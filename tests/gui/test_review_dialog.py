@@ -240,6 +240,8 @@ async def test_advanced_fields_validate_inline(
                 "custom", 2 * 10**9, 5 * 10**8)
             assert dialog.review.max_cost == 120_000 * 2 * 10**9  # exact integers
             assert not any(b.isChecked() for b in fees.buttons.values())
+            assert dialog.cards[0].gas.text().startswith("limit 120,000")
+            assert fees.summary.text().startswith("In use: custom fee, max 2")
             await shown(dialog, f"advanced_custom_{theme}")
             dialog.confirm_button.click()
             decision = dialog.decision()
