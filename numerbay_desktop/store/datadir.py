@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 ENV_VAR = "NUMERBAY_DATA_DIR"
 APP_NAME = "numerbay-desktop"
 
@@ -22,6 +20,8 @@ def resolve_data_dir(option: str | os.PathLike[str] | None = None) -> Path:
     elif os.environ.get(ENV_VAR):
         chosen = Path(os.environ[ENV_VAR])
     else:
+        import platformdirs  # only here: it costs tens of ms before the first paint
+
         chosen = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return chosen.expanduser().resolve()
 

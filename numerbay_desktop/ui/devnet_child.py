@@ -32,9 +32,10 @@ class DevnetStartError(ConfigurationError):
 
 def devnet_command(data_dir: Path) -> tuple[str, list[str]]:
     """The program and arguments that start the devnet for `data_dir`."""
-    return sys.executable, [
-        "-m", "numerbay_desktop.cli", "--data-dir", str(data_dir), "devnet", "up",
-    ]
+    arguments = ["--data-dir", str(data_dir), "devnet", "up"]
+    if getattr(sys, "frozen", False):  # the native bundle ships the CLI beside the window
+        return str(Path(sys.executable).with_name("numerbay")), arguments
+    return sys.executable, ["-m", "numerbay_desktop.cli", *arguments]
 
 
 def parse_devnet_line(line: str) -> dict[str, Any]:
