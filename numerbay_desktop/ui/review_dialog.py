@@ -212,6 +212,10 @@ class ReviewDialog(QDialog):
         self.fee_error.setObjectName("FieldError")
         self.fee_error.setWordWrap(True)
         self.fee_error.hide()
+        self.fee_note = QLabel()
+        self.fee_note.setObjectName("FieldNote")
+        self.fee_note.setWordWrap(True)
+        self.fee_note.hide()
         if self._revert is None:
             layout.addWidget(self._section("Network fee"))
             self.fees = FeeChooser(review.presets, review.simulation.gas_used,
@@ -220,6 +224,7 @@ class ReviewDialog(QDialog):
             self.fees.custom_changed.connect(self._custom_changed)
             layout.addWidget(self.fees)
             layout.addWidget(self.fee_error)
+            layout.addWidget(self.fee_note)
         layout.addStretch(1)
         self.footer = self._footer()
         outer.addWidget(self.footer)
@@ -305,7 +310,7 @@ class ReviewDialog(QDialog):
                 f"{review.max_cost_display}: {review.fee_display}. The network usually "
                 "charges less; this is the most it can take.")
         if self.fees is not None:
-            self.fees.show_fee(review.fee)
+            self.fees.show_fee(review.fee, review.simulation.gas_limits)
             name, _, rest = review.fee_display.partition(": ")
             self.fees.summary.setText(f"In use: {name} fee, {rest}.")
             for card, call in zip(self.cards, review.calls, strict=True):
@@ -329,18 +334,27 @@ class ReviewDialog(QDialog):
         self._refresh()
 
     def _set_fee_problem(self, problem: str | None) -> None:
+        self.fee_note.hide()
         self._fee_problem = problem
         self.fee_error.setText(problem or "")
         self.fee_error.setVisible(bool(problem) and problem != _FIELDS_INVALID)
         self._update_confirm()
 
     def _choose_preset(self, name: str) -> None:
-        assert self.fees is not None
-        self._apply(name, self.fees.gas_limits_typed() if self._gas_valid() else None)
-
-    def _gas_valid(self) -> bool:
-        assert self.fees is not None
-        return self.fees.read_advanced() is not None
+        """A preset the pipeline refuses (a replacement must outbid the original by 12.5%)
+        leaves the fee in force, and says why."""
+        assert self.fees is not None and self._prepared is not None
+        if self._reprice is None:
+            return
+        try:
+            self._prepared = self._reprice(self._prepared, name, self.fees.valid_gas_limits())
+        except InvalidInput as error:
+            self._refresh()
+            self.fee_note.setText(f"{error} The {self.review.fee.name} fee stays.")
+            self.fee_note.show()
+            return
+        self._set_fee_problem(None)
+        self._refresh()
 
     def _custom_changed(self) -> None:
         assert self.fees is not None

@@ -353,7 +353,7 @@ class FeeChooser(QWidget):
         self.advanced.hide()
         layout.addWidget(self.advanced)
         for edit, limit in zip(self.gas_edits, gas_limits, strict=True):
-            edit.setText(str(limit))
+            edit.setText(f"{limit:,}")
 
     # ----------------------------------------------------------------- presets
 
@@ -375,8 +375,9 @@ class FeeChooser(QWidget):
                 f"{eth_up(fee.max_fee_per_gas * sum(self.gas_used))} for the gas the "
                 "simulation used.")
 
-    def show_fee(self, fee: FeeChoice) -> None:
-        """Reflect the fee in force: its preset checked (none for custom), fields filled."""
+    def show_fee(self, fee: FeeChoice, gas_limits: Sequence[int]) -> None:
+        """Reflect the fee and gas limits in force: the preset checked (none for custom or a
+        replacement's fee), and, unless the user is editing custom fields, the fields."""
         button = self.buttons.get(fee.name)
         if button is not None:
             button.setChecked(True)
@@ -388,6 +389,8 @@ class FeeChooser(QWidget):
         if button is not None or not self.toggle.isChecked():
             self.max_fee_edit.setText(_gwei_text(fee.max_fee_per_gas))
             self.priority_edit.setText(_gwei_text(fee.max_priority_fee_per_gas))
+            for edit, limit in zip(self.gas_edits, gas_limits, strict=True):
+                edit.setText(f"{limit:,}")
             for error in self.errors.values():
                 error.hide()
         self._note_base_fee(fee.max_fee_per_gas)
@@ -422,10 +425,12 @@ class FeeChooser(QWidget):
         self._note_base_fee(max_fee)
         return AdvancedValues(max_fee, priority, tuple(limit for limit in limits if limit))
 
-    def gas_limits_typed(self) -> tuple[int, ...] | None:
-        """The gas limits in the fields when all are whole numbers (without judging them)."""
-        limits = [_whole(edit.text()) for edit in self.gas_edits]
-        return None if None in limits else tuple(limit for limit in limits if limit is not None)
+    def valid_gas_limits(self) -> tuple[int, ...] | None:
+        """The gas limits in the fields when every one is acceptable, else None."""
+        problems: dict[QLineEdit, str] = {}
+        limits = [self._gas(edit, used, problems)
+                  for edit, used in zip(self.gas_edits, self.gas_used, strict=True)]
+        return None if problems else tuple(limit for limit in limits if limit is not None)
 
     def _note_base_fee(self, max_fee: int) -> None:
         below = max_fee < self.presets.base_fee

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
 
 from txflow_support import ALICE, ALICE_KEY, BOB, NMR_ABI, WAD, TxWorld, txworld
 
 from numerbay_desktop.chain.client import ChainClient
+from numerbay_desktop.chain.tracking import TxState
 from numerbay_desktop.chain.txflow import Prepared, TxIntent, TxPipeline
 from numerbay_desktop.core.risk import Severity
 from numerbay_desktop.services.tx_signing import KeySigner
@@ -112,6 +113,10 @@ async def test_danger_findings_are_coloured_and_need_acknowledging(
         assert "unlimited NMR" in texts
         assert any(t.startswith("5 NMR") for t in
                    (label.text() for label in dialog.cards[1].findChildren(QLabel)))
+        assert dialog.cards[0].contract.toolTip() == txworld.nmr  # full address on hover
+        copy = [b for b in dialog.cards[0].findChildren(QToolButton) if b.text() == "Copy"]
+        copy[0].click()
+        assert QApplication.clipboard().text() == txworld.nmr
         assert dialog.confirm_button.text() == "Sign and send"
         assert dialog.acknowledge.isVisible()
         assert not dialog.confirm_button.isEnabled()
@@ -248,3 +253,55 @@ async def test_advanced_fields_validate_inline(
             assert decision is not None and decision.gas_limits == (120_000,)
             dialog.deleteLater()
     apply_theme(qapp, "light")
+
+
+async def test_a_danger_in_the_dark_theme(
+    qapp: QApplication, txworld: TxWorld, isolated_data_dir: Path
+) -> None:
+    apply_theme(qapp, "dark")
+    try:
+        async with pipeline_on(txworld, isolated_data_dir) as pipeline:
+            prepared = await risky_batch(txworld, pipeline)
+            dialog = ReviewDialog(prepared, reprice=pipeline_repricer(pipeline), can_sign=True,
+                                  account="alice")
+            await shown(dialog, "danger_dark")
+            danger = current_palette().danger
+            rows = {row.property("code"): row for row in dialog.findings.rows}
+            assert left_edge_colour(rows["unlimited_approval"]).name() == danger.lower()
+            assert not dialog.confirm_button.isEnabled()
+            dialog.deleteLater()
+    finally:
+        apply_theme(qapp, "light")
+
+
+async def test_a_speed_up_keeps_its_fee_when_a_preset_would_not_replace_it(
+    qapp: QApplication, txworld: TxWorld, isolated_data_dir: Path
+) -> None:
+    apply_theme(qapp, "light")
+    txworld.mint(ALICE, 10 * WAD)
+    async with pipeline_on(txworld, isolated_data_dir) as pipeline:
+        first = await pipeline.prepare(ALICE, [nmr_call(txworld, "transfer", BOB, WAD)],
+                                       fee="aggressive")
+        txworld.rpc("evm_setAutomine", [False])
+        [slot] = await pipeline.sign_and_send(first, KeySigner(ALICE_KEY))
+        faster = await pipeline.prepare_speed_up(slot)
+        dialog = ReviewDialog(faster, reprice=pipeline_repricer(pipeline), can_sign=True,
+                              account="alice")
+        await shown(dialog)
+        fees = dialog.fees
+        assert fees is not None
+        assert not any(b.isChecked() for b in fees.buttons.values())  # "speed-up" is no preset
+        fees.buttons["low"].click()  # under the +12.5% a replacement needs
+        assert "12.5%" in dialog.fee_note.text() and dialog.fee_note.isVisible()
+        assert dialog.review.fee.name == "speed-up"
+        assert not fees.buttons["low"].isChecked()
+        assert dialog.confirm_button.isEnabled()  # the speed-up's own fee is still valid
+        await shown(dialog, "speed_up_light")
+        dialog.confirm_button.click()
+        decision = dialog.decision()
+        assert decision is not None and decision.fee == faster.review.fee
+        [same] = await pipeline.sign_and_send(decision.prepared, KeySigner(ALICE_KEY))
+        txworld.mine()
+        status = await pipeline.wait(same, until=TxState.INCLUDED, timeout_s=5)
+        assert status.tx_hash == same.hashes[-1] != same.hashes[0]
+        dialog.deleteLater()
