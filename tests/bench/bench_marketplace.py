@@ -61,7 +61,9 @@ def _deploy(node: Any, data: bytes) -> str:
     raise RuntimeError("deployment not mined")
 
 
-def _build_world(node: Any) -> tuple[str, str, str]:
+def _build_world(node: Any, count: int = VAULTS) -> tuple[str, str, str]:
+    """MockNMR, staking, Multicall3, the vault contracts and `count` factory vaults (also
+    used by tests/integration/test_services_many_vaults.py)."""
     from numerbay_desktop.chain.contracts import ContractAbi, deployment_data
 
     nmr = _deploy(node, deployment_data("MockNMR"))
@@ -78,7 +80,7 @@ def _build_world(node: Any) -> tuple[str, str, str]:
     from eth_account import Account
 
     sends = []
-    for i in range(VAULTS):
+    for i in range(count):
         tiers = [(0, 100 + i % 50, 1_000 + i % 300), (1_000 * WAD, 50, 500)][: 1 + i % 2]
         commitments = [(0, 0), (30 * DAY, 2_000), (90 * DAY, 5_000)][: 1 + i % 3]
         data = abi.calldata(
