@@ -152,6 +152,7 @@ class MarketplaceService:
                 v: str(info["model_name"]) for v, info in view.infos.items()
             }
             stats = await self._stats(names, view.infos)
+            stats = with_last_known(stats, previous)
             snapshot = self.merge(view, stats, holdings or {})
             self._last = snapshot
             if self.cache is not None:
@@ -269,6 +270,7 @@ class MarketplaceService:
             ))
         if stats is not None:
             with_vault = {r.model_name.lower() for r in rows}
+            rows += [r for r in stats.greyed_rows if r.model_name.lower() not in with_vault]
             for entry in stats.leaderboard:
                 if entry.username.lower() in with_vault:
                     continue
@@ -376,6 +378,40 @@ def stakers(events: Sequence[VaultEvent]) -> int:
         elif event.name in ("DepositCancelled", "ExitFulfilled"):
             closed.add(int(event.args["lot_id"]))
     return len({owner for lot, owner in owner_of.items() if lot not in closed})
+
+
+def with_last_known(
+    stats: model_stats.StatsResult | None, previous: MarketSnapshot | None
+) -> model_stats.StatsResult | None:
+    """When Numerai failed, the previous snapshot's statistics fill the gaps (said so in the
+    error, with their age): a page keeps its last good figures rather than blanks."""
+    if stats is None or stats.error is None or previous is None:
+        return stats
+    old = {r.model_name.lower(): r.stats for r in previous.rows
+           if r.kind != "model" and r.stats is not None}
+    merged = dict(stats.stats)
+    scores = dict(stats.scores)
+    reused = 0
+    for name, fresh in stats.stats.items():
+        known = old.get(name)
+        if known is not None and fresh.corr_rep is None and fresh.scored_rounds == 0 and (
+            known.corr_rep is not None or known.scored_rounds
+        ):
+            merged[name] = known
+            scores[name] = dict(known.payout_scores)
+            reused += 1
+    greyed: tuple[MarketRow, ...] = ()
+    if not stats.leaderboard:
+        greyed = tuple(r for r in previous.rows if r.kind == "model")
+    if not reused and not greyed:
+        return stats
+    when = previous.numerai_fetched_at
+    age = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when)) if when else "earlier"
+    return dataclasses.replace(
+        stats, stats=merged, scores=scores, greyed_rows=greyed,
+        error=f"{stats.error} Showing the statistics fetched {age}.",
+        fetched_at=when or stats.fetched_at,
+    )
 
 
 _COMPARED = tuple(

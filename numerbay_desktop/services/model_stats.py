@@ -22,7 +22,7 @@ from numerbay_desktop.core import analytics
 from numerbay_desktop.numerai.client import NumeraiClient
 from numerbay_desktop.numerai.errors import NumeraiError
 from numerbay_desktop.numerai.models import LeaderboardEntry, RoundInfo, SubmissionScore
-from numerbay_desktop.services.models import ModelStats
+from numerbay_desktop.services.models import MarketRow, ModelStats
 
 PAYOUT_WEIGHTS: tuple[tuple[str, float], ...] = (("v2_corr20", 0.5), ("mmc", 2.0))
 LEADERBOARD_LIMIT = 10_000
@@ -48,6 +48,7 @@ class StatsResult:
     scores: dict[str, dict[int, float]] = field(default_factory=dict)  # name -> round -> payout
     error: str | None = None
     fetched_at: float = 0.0
+    greyed_rows: tuple[MarketRow, ...] = ()  # last known rows of models without a vault
 
 
 def payout_scores(rows: Sequence[SubmissionScore]) -> dict[int, float]:

@@ -142,3 +142,22 @@ async def test_numerai_down_still_loads_rows_with_the_error(
     assert all(r.total_assets is not None for r in vaults)
     assert all(r.stats is None or r.stats.corr_rep is None for r in vaults)
     assert not any(r.greyed for r in snapshot.rows)
+
+
+async def test_numerai_down_after_a_good_refresh_keeps_the_last_known_stats(
+    devnet_world: Any, client: ChainClient, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    numerai = _numerai(devnet_world)
+    good = (await MarketplaceService(client, numerai, cache).refresh()).snapshot
+    numerai.close()
+    dead = NumeraiClient("http://127.0.0.1:9", timeout=3)
+    later = (await MarketplaceService(client, dead, cache).refresh()).snapshot
+    dead.close()
+    assert later.numerai_error is not None and "Showing the statistics fetched" in (
+        later.numerai_error)
+    assert later.numerai_fetched_at == good.numerai_fetched_at
+    for row in good.rows:
+        again = later.row(row.key)
+        assert again is not None and again.stats == row.stats
+    assert sum(r.greyed for r in later.rows) == sum(r.greyed for r in good.rows) > 0
