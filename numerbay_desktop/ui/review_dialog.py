@@ -105,7 +105,7 @@ class ReviewDialog(QDialog):
         if prepared is None and (revert is None or review is None):
             raise ValueError("a review needs a Prepared, or a revert and its decoded review")
         self.setObjectName("ReviewDialog")
-        self.setWindowTitle("Review transaction")
+        self.setWindowTitle(self.tr("Review transaction"))
         self.setModal(True)
         self.setStyleSheet(review_stylesheet(current_palette()))
         self._prepared = prepared
@@ -180,10 +180,12 @@ class ReviewDialog(QDialog):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
 
-        title = QLabel("Review transaction" if count == 1 else f"Review {count} transactions")
+        title = QLabel(self.tr("Review transaction") if count == 1
+                       else self.tr("Review {0} transactions").format(count))
         title.setObjectName("PageTitle")
         who = f"{account} · {short_address(review.sender)}" if account else review.sender
-        subtitle = QLabel(f"From {who} on {review.network_name} (chain {review.chain_id})")
+        subtitle = QLabel(self.tr("From {0} on {1} (chain {2})").format(
+            who, review.network_name, review.chain_id))
         subtitle.setObjectName("PageSubtitle")
         subtitle.setToolTip(review.sender)
         subtitle.setWordWrap(True)
@@ -199,10 +201,10 @@ class ReviewDialog(QDialog):
         self.simulation_label.setWordWrap(True)
         self.simulation_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self._section("Simulation"))
+        layout.addWidget(self._section(self.tr("Simulation")))
         layout.addWidget(self.simulation_label)
 
-        self.findings_title = self._section("Risks")
+        self.findings_title = self._section(self.tr("Risks"))
         self.findings = FindingsList()
         layout.addWidget(self.findings_title)
         layout.addWidget(self.findings)
@@ -217,7 +219,7 @@ class ReviewDialog(QDialog):
         self.fee_note.setWordWrap(True)
         self.fee_note.hide()
         if self._revert is None:
-            layout.addWidget(self._section("Network fee"))
+            layout.addWidget(self._section(self.tr("Network fee")))
             self.fees = FeeChooser(review.presets, review.simulation.gas_used,
                                    review.simulation.gas_limits, [c.value for c in review.calls])
             self.fees.preset_chosen.connect(self._choose_preset)
@@ -242,7 +244,7 @@ class ReviewDialog(QDialog):
         layout.setContentsMargins(24, 12, 24, 14)
         layout.setSpacing(10)
         self.acknowledge = QCheckBox(
-            "I understand the dangers listed above and still want to go ahead.")
+            self.tr("I understand the dangers listed above and still want to go ahead."))
         self.acknowledge.setObjectName("Acknowledge")
         self.acknowledge.toggled.connect(lambda _checked: self._update_confirm())
         layout.addWidget(self.acknowledge)
@@ -252,7 +254,7 @@ class ReviewDialog(QDialog):
         costs = QVBoxLayout(self.cost_box)
         costs.setContentsMargins(0, 0, 0, 0)
         costs.setSpacing(0)
-        caption = QLabel("Maximum cost (gas limit × max fee + value)")
+        caption = QLabel(self.tr("Maximum cost (gas limit × max fee + value)"))
         caption.setObjectName("MaxCostCaption")
         self.max_cost_label = QLabel()
         self.max_cost_label.setObjectName("MaxCost")
@@ -260,9 +262,10 @@ class ReviewDialog(QDialog):
         costs.addWidget(self.max_cost_label)
         row.addWidget(self.cost_box)
         row.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.reject)
-        label = "Sign and send" if self.action == "sign" else "Export for offline signing"
+        label = (self.tr("Sign and send") if self.action == "sign"
+                 else self.tr("Export for offline signing"))
         self.confirm_button = QPushButton(label)
         self.confirm_button.setObjectName("PrimaryButton")
         self.confirm_button.clicked.connect(self._confirm)
@@ -279,18 +282,20 @@ class ReviewDialog(QDialog):
         assert review is not None
         self.review = review
         if self._revert is not None:
-            which = "" if len(review.calls) == 1 else f"transaction {self._revert.index + 1} "
-            reason = self._revert.reason or "no reason given"
+            which = (self.tr("it fails") if len(review.calls) == 1
+                     else self.tr("transaction {0} fails").format(self._revert.index + 1))
+            reason = self._revert.reason or self.tr("no reason given")
             self.simulation_label.setObjectName("SimulationFailed")
             self.simulation_label.setText(
-                f"<b>✕ Simulated: {which}fails</b> with “{html.escape(reason)}”.<br>"
-                "Nothing can be signed: change the amount or the action and try again.")
+                self.tr("<b>✕ Simulated: {0}</b> with “{1}”.<br>Nothing can be signed: change "
+                        "the amount or the action and try again.").format(
+                    which, html.escape(reason)))
         else:
             method = _METHODS.get(review.simulation.method, review.simulation.method)
             used = sum(review.simulation.gas_used)
             self.simulation_label.setObjectName("SimulationOk")
             self.simulation_label.setText(
-                f"✓ Simulated: succeeds ({method}, {used:,} gas used).")
+                self.tr("✓ Simulated: succeeds ({0}, {1} gas used).").format(method, f"{used:,}"))
         self.simulation_label.style().unpolish(self.simulation_label)
         self.simulation_label.style().polish(self.simulation_label)
 
@@ -307,12 +312,12 @@ class ReviewDialog(QDialog):
         if self._revert is None:
             self.max_cost_label.setText(eth_up(review.max_cost))
             self.max_cost_label.setToolTip(
-                f"{review.max_cost_display}: {review.fee_display}. The network usually "
-                "charges less; this is the most it can take.")
+                self.tr("{0}: {1}. The network usually charges less; this is the most it can "
+                        "take.").format(review.max_cost_display, review.fee_display))
         if self.fees is not None:
             self.fees.show_fee(review.fee, review.simulation.gas_limits)
             name, _, rest = review.fee_display.partition(": ")
-            self.fees.summary.setText(f"In use: {name} fee, {rest}.")
+            self.fees.summary.setText(self.tr("In use: {0} fee, {1}.").format(name, rest))
             for card, call in zip(self.cards, review.calls, strict=True):
                 card.show_gas(call)
         self._update_confirm()
@@ -350,7 +355,8 @@ class ReviewDialog(QDialog):
             self._prepared = self._reprice(self._prepared, name, self.fees.valid_gas_limits())
         except InvalidInput as error:
             self._refresh()
-            self.fee_note.setText(f"{error} The {self.review.fee.name} fee stays.")
+            self.fee_note.setText(
+                self.tr("{0} The {1} fee stays.").format(error, self.review.fee.name))
             self.fee_note.show()
             return
         self._set_fee_problem(None)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -37,9 +37,15 @@ from numerbay_desktop.core.units import format_amount, format_gwei, parse_gwei
 from numerbay_desktop.ui.theme import Palette
 
 SEVERITY_NAMES = {Severity.DANGER: "danger", Severity.WARNING: "warning", Severity.INFO: "info"}
+# shown through tr()
 SEVERITY_TITLES = {Severity.DANGER: "Danger", Severity.WARNING: "Warning", Severity.INFO: "Note"}
 MAX_GAS_LIMIT = 30_000_000  # a mainnet block's gas limit: no transaction can use more
 ETH_PLACES = 6
+
+
+def tr(text: str) -> str:
+    """Translatable text (Qt Linguist context "Review")."""
+    return QCoreApplication.translate("Review", text)
 
 
 def review_stylesheet(palette: Palette) -> str:
@@ -131,9 +137,9 @@ def plain_words(identifier: str) -> str:
 
 def call_title(call: CallReview) -> str:
     if call.to is None:
-        return "Deploy a contract"
+        return tr("Deploy a contract")
     if call.function is None:
-        return "Send ETH" if call.summary.startswith("Send ") else "Unknown function"
+        return tr("Send ETH") if call.summary.startswith("Send ") else tr("Unknown function")
     return plain_words(call.function)
 
 
@@ -182,15 +188,15 @@ class CallCard(QFrame):
         header.addWidget(self.title)
         header.addStretch(1)
         if call.to is not None:
-            where = QLabel("on")
+            where = QLabel(tr("on"))
             where.setProperty("role", "muted")
             header.addWidget(where)
             self.contract = _address_label(call.to, call.to_name)
             self.contract.setStyleSheet("font-weight: 600;")
             header.addWidget(self.contract)
             copy = QToolButton()
-            copy.setText("Copy")
-            copy.setToolTip(f"Copy {call.to}")
+            copy.setText(tr("Copy"))
+            copy.setToolTip(tr("Copy {0}").format(call.to))
             copy.setAutoRaise(True)
             copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(call.to or ""))
             header.addWidget(copy)
@@ -204,11 +210,11 @@ class CallCard(QFrame):
             (plain_words(argument.name), _argument_label(argument)) for argument in call.arguments
         ]
         if call.function is None and call.to is not None and call.summary.startswith("Call "):
-            rows.append(("Function", QLabel(call.summary.split(" on ")[0][5:])))
-        rows.append(("Sends", QLabel(call.value_display)))
+            rows.append((tr("Function"), QLabel(call.summary.split(" on ")[0][5:])))
+        rows.append((tr("Sends"), QLabel(call.value_display)))
         self.gas = QLabel()
         if show_gas:
-            rows.append(("Gas", self.gas))
+            rows.append((tr("Gas"), self.gas))
             self.show_gas(call)
         for row, (name, widget) in enumerate(rows):
             caption = QLabel(name)
@@ -251,9 +257,9 @@ class FindingsList(QWidget):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(14, 9, 12, 10)
         layout.setSpacing(3)
-        title = SEVERITY_TITLES[finding.severity]
+        title = tr(SEVERITY_TITLES[finding.severity])
         if count > 1 and finding.code != "insufficient_funds":
-            title += f" · transaction {index + 1}"
+            title += " · " + tr("transaction {0}").format(index + 1)
         heading = QLabel(title)
         heading.setObjectName("FindingTitle")
         message = QLabel(finding.message)
@@ -311,7 +317,7 @@ class FeeChooser(QWidget):
 
         self.toggle = QToolButton()
         self.toggle.setObjectName("AdvancedToggle")
-        self.toggle.setText("Advanced")
+        self.toggle.setText(tr("Advanced"))
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
@@ -328,10 +334,13 @@ class FeeChooser(QWidget):
         self.priority_edit = QLineEdit()
         self.gas_edits = [QLineEdit() for _ in self.gas_used]
         fields: list[tuple[str, QLineEdit]] = [
-            ("Max fee (gwei)", self.max_fee_edit), ("Priority fee (gwei)", self.priority_edit)]
+            (tr("Max fee (gwei)"), self.max_fee_edit),
+            (tr("Priority fee (gwei)"), self.priority_edit)]
         several = len(self.gas_edits) > 1
-        fields += [(f"Gas limit, transaction {i + 1}" if several else "Gas limit", edit)
-                   for i, edit in enumerate(self.gas_edits)]
+        fields += [
+            (tr("Gas limit, transaction {0}").format(i + 1) if several else tr("Gas limit"), edit)
+            for i, edit in enumerate(self.gas_edits)
+        ]
         self.errors: dict[QLineEdit, QLabel] = {}
         for row, (caption, edit) in enumerate(fields):
             label = QLabel(caption)
@@ -410,10 +419,10 @@ class FeeChooser(QWidget):
         max_fee = self._gwei(self.max_fee_edit, problems)
         priority = self._gwei(self.priority_edit, problems)
         if max_fee is not None and max_fee == 0:
-            problems[self.max_fee_edit] = "The max fee must be above zero."
+            problems[self.max_fee_edit] = tr("The max fee must be above zero.")
         if max_fee is not None and priority is not None and priority > max_fee \
                 and self.max_fee_edit not in problems:
-            problems[self.priority_edit] = "The priority fee cannot be higher than the max fee."
+            problems[self.priority_edit] = tr("The priority fee cannot be higher than the max fee.")
         limits = [self._gas(edit, used, problems)
                   for edit, used in zip(self.gas_edits, self.gas_used, strict=True)]
         for edit, error in self.errors.items():
@@ -435,8 +444,8 @@ class FeeChooser(QWidget):
     def _note_base_fee(self, max_fee: int) -> None:
         below = max_fee < self.presets.base_fee
         self.base_fee_note.setText(
-            f"This is below the next block's base fee ({format_gwei(self.presets.base_fee)}): "
-            "the transaction will wait until fees fall." if below else "")
+            tr("This is below the next block's base fee ({0}): the transaction will wait until "
+               "fees fall.").format(format_gwei(self.presets.base_fee)) if below else "")
         self.base_fee_note.setVisible(below and self.toggle.isChecked())
 
     @staticmethod
@@ -452,12 +461,12 @@ class FeeChooser(QWidget):
     def _gas(edit: QLineEdit, used: int, problems: dict[QLineEdit, str]) -> int | None:
         limit = _whole(edit.text())
         if limit is None:
-            problems[edit] = "Enter the gas limit as a whole number, for example 120000."
+            problems[edit] = tr("Enter the gas limit as a whole number, for example 120000.")
         elif limit < used:
-            problems[edit] = (f"At least {used:,}: the simulation used that much, so less would "
-                              "run out of gas.")
+            problems[edit] = tr("At least {0}: the simulation used that much, so less would "
+                                 "run out of gas.").format(f"{used:,}")
         elif limit > MAX_GAS_LIMIT:
-            problems[edit] = f"At most {MAX_GAS_LIMIT:,}, a whole block's gas."
+            problems[edit] = tr("At most {0}, a whole block's gas.").format(f"{MAX_GAS_LIMIT:,}")
         else:
             return limit
         return None

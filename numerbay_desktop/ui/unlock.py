@@ -122,7 +122,7 @@ class UnlockDialog(QDialog):
     def __init__(self, registry: AccountRegistry, record: AccountRecord, session: SessionKeys,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Unlock account")
+        self.setWindowTitle(self.tr("Unlock account"))
         self.setModal(True)
         self.registry = registry
         self.record = record
@@ -133,20 +133,20 @@ class UnlockDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 18)
         layout.setSpacing(10)
 
-        title = self.title = QLabel(f"Unlock {record.name}")
+        title = self.title = QLabel(self.tr("Unlock {0}").format(record.name))
         title.setObjectName("SectionTitle")
         address = self.address = QLabel(record.address)
         address.setProperty("role", "mono")
         address.setToolTip(record.address)
-        explain = QLabel("Enter this account's password to sign. It stays unlocked until "
-                         "it has not been used for "
-                         f"{_minutes(session.idle_timeout_ms)}.")
+        explain = QLabel(self.tr("Enter this account's password to sign. It stays unlocked "
+                                 "until it has not been used for {0}.").format(
+            _minutes(session.idle_timeout_ms)))
         explain.setProperty("role", "muted")
         explain.setWordWrap(True)
         self.error = QLabel()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("Password")
+        self.password.setPlaceholderText(self.tr("Password"))
         self.password.returnPressed.connect(self.submit)
         self.password.textEdited.connect(lambda _text: self.error.hide())
         self.error.setObjectName("FieldError")
@@ -157,15 +157,15 @@ class UnlockDialog(QDialog):
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
         self.busy.hide()
-        self.status = QLabel("Unlocking…")
+        self.status = QLabel(self.tr("Unlocking…"))
         self.status.setProperty("role", "muted")
         self.status.hide()
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.reject)
-        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button = QPushButton(self.tr("Unlock"))
         self.unlock_button.setObjectName("PrimaryButton")
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.submit)
@@ -188,7 +188,7 @@ class UnlockDialog(QDialog):
             return
         password = self.password.text()
         if not password:
-            self._show_error("Enter the password.")
+            self._show_error(self.tr("Enter the password."))
             return
         self.password.clear()
         self._set_busy(True)
@@ -216,11 +216,11 @@ class UnlockDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, WrongPassword):
-            self._show_error("Wrong password.")
+            self._show_error(self.tr("Wrong password."))
         elif isinstance(error, NumerbayError):
             self._show_error(str(error))
         else:
-            self._show_error("The account could not be unlocked; see the log for details.")
+            self._show_error(self.tr("The account could not be unlocked; see the log for details."))
         self.password.setFocus()
 
     def _show_error(self, text: str) -> None:
