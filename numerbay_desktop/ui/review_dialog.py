@@ -119,6 +119,8 @@ class ReviewDialog(QDialog):
         assert shown is not None
         self.review: TxReview = shown
         self._build(account)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)  # Enter in a fee field must never confirm or cancel
         self._refresh()
         self._fit()
 

@@ -188,7 +188,8 @@ class CallCard(QFrame):
         header.addWidget(self.title)
         header.addStretch(1)
         if call.to is not None:
-            where = QLabel(tr("on"))
+            plain_transfer = call.function is None and call.summary.startswith("Send ")
+            where = QLabel(tr("to") if plain_transfer else tr("on"))
             where.setProperty("role", "muted")
             header.addWidget(where)
             self.contract = _address_label(call.to, call.to_name)

@@ -180,6 +180,10 @@ class UnlockDialog(QDialog):
         layout.addLayout(busy_row)
         layout.addLayout(buttons)
         self.setMinimumWidth(440)
+        palette = current_palette()  # the theme has no disabled look for the primary button
+        self.setStyleSheet(
+            f"QPushButton#PrimaryButton:disabled {{ background: {palette.surface_alt}; "
+            f"color: {palette.text_faint}; border-color: {palette.border}; }}")
 
     def submit(self) -> None:
         """Start the unlock in a worker thread (ignored while one is running)."""

@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -304,4 +305,29 @@ async def test_a_speed_up_keeps_its_fee_when_a_preset_would_not_replace_it(
         txworld.mine()
         status = await pipeline.wait(same, until=TxState.INCLUDED, timeout_s=5)
         assert status.tx_hash == same.hashes[-1] != same.hashes[0]
+        dialog.deleteLater()
+
+
+async def test_an_eth_transfer_to_a_new_address(
+    qapp: QApplication, txworld: TxWorld, isolated_data_dir: Path
+) -> None:
+    apply_theme(qapp, "light")
+    stranger = "0x1234567890AbcdEF1234567890aBcdef12345678"
+    async with pipeline_on(txworld, isolated_data_dir) as pipeline:
+        prepared = await pipeline.prepare(ALICE, [TxIntent(stranger, b"", 25 * 10**16)])
+        dialog = ReviewDialog(prepared, reprice=pipeline_repricer(pipeline), can_sign=True)
+        await shown(dialog, "eth_transfer_light")
+        card = dialog.cards[0]
+        assert card.title.text() == "Send ETH"
+        assert "0.25 ETH" in [label.text() for label in card.findChildren(QLabel)]
+        assert [row.property("code") for row in dialog.findings.rows] == ["first_time_recipient"]
+        assert dialog.confirm_button.isEnabled()  # a warning needs no box ticked
+        assert not dialog.acknowledge.isVisible()
+        # the maximum cost includes the value sent, rounded up, never down
+        review = dialog.review
+        assert review.max_cost == 25 * 10**16 + sum(
+            c.gas_limit for c in review.calls) * review.fee.max_fee_per_gas
+        shown_cost = dialog.max_cost_label.text()
+        assert shown_cost.endswith(" ETH")
+        assert int(Decimal(shown_cost[:-4].replace(",", "")) * 10**18) >= review.max_cost
         dialog.deleteLater()

@@ -59,11 +59,12 @@ async def test_wrong_then_right_password(qapp: QApplication, isolated_data_dir: 
         dialog.password.setText("not the password")
         dialog.submit()
         seen["disabled_while_busy"] = not dialog.password.isEnabled()
+        TOUR.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(TOUR / "accounts_unlock_busy.png"))
         seen["field_cleared"] = dialog.password.text() == ""
         await until(dialog.error.isVisible)
         seen["error"] = dialog.error.text()
         seen["unlocked_after_wrong"] = keys.is_unlocked("alice")
-        TOUR.mkdir(parents=True, exist_ok=True)
         dialog.grab().save(str(TOUR / "accounts_unlock_wrong_password.png"))
         dialog.password.setText(PASSWORD)
         dialog.submit()
@@ -121,3 +122,20 @@ async def test_storing_again_wipes_the_old_key(qapp: QApplication) -> None:
     assert bytes(first) == bytes(32) and keys.key("alice") is second
     keys.lock("alice")
     assert bytes(second) == bytes(32) and not keys.is_unlocked("alice")
+
+
+async def test_the_dialog_in_the_dark_theme(qapp: QApplication, isolated_data_dir: Path) -> None:
+    apply_theme(qapp, "dark")
+    try:
+        accounts = registry(isolated_data_dir)
+        keys = SessionKeys(idle_timeout_s=90)
+        dialog = UnlockDialog(accounts, accounts.get("alice"), keys)
+        dialog.show()
+        await asyncio.sleep(0.05)
+        assert "1 minute" in dialog.findChildren(type(dialog.title))[2].text()
+        TOUR.mkdir(parents=True, exist_ok=True)
+        assert dialog.grab().save(str(TOUR / "accounts_unlock_dark.png"))
+        dialog.reject()
+        dialog.deleteLater()
+    finally:
+        apply_theme(qapp, "light")
