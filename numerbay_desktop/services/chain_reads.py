@@ -9,6 +9,7 @@ ordinary paths (which split it), so a refusal costs requests, never correctness.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from numerbay_desktop.chain.batch import (
 from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.errors import BadResponse
 from numerbay_desktop.chain.events import Log, parse_log
+from numerbay_desktop.chain.rpc import RpcResult
 
 GET_BLOCK_TIMESTAMP = bytes.fromhex("0f28c97d")  # Multicall3.getCurrentBlockTimestamp()
 
@@ -93,28 +95,46 @@ async def read_together(
     requests += [("eth_getLogs", queries[i].params(*span)) for i, span in spans]
     answers = await client.batch(requests) if requests else []
 
+    # Decoding thousands of results is CPU work: a worker thread keeps the UI's loop free.
+    decoded, parsed = await asyncio.to_thread(
+        _decode_answers, chunks, answers[: len(chunks)], answers[len(chunks) :]
+    )
     outcomes: list[CallOutcome] = []
-    for chunk, answer in zip(chunks, answers[: len(chunks)], strict=True):
-        rows: list[CallOutcome] | None = None
-        if answer.error is None and isinstance(answer.value, str):
-            try:
-                decoded = decode_aggregate3(bytes.fromhex(answer.value[2:]))
-                rows = decoded if len(decoded) == len(chunk) else None
-            except (BadResponse, ValueError):
-                rows = None
+    for chunk, rows in zip(chunks, decoded, strict=True):
         if rows is None:  # refused or unreadable: the client's path splits and retries
             rows = await client.multicall(chunk, block)
         outcomes.extend(rows)
 
     found: list[list[Log]] = [[] for _ in queries]
-    for (i, (start, end)), answer in zip(spans, answers[len(chunks) :], strict=True):
-        if answer.error is None and isinstance(answer.value, list):
-            found[i].extend(parse_log(raw) for raw in answer.value)
+    for (i, (start, end)), logs in zip(spans, parsed, strict=True):
+        if logs is not None:
+            found[i].extend(logs)
         else:  # e.g. "too many results": asked again in halves
             found[i].extend(await _logs_alone(client, _narrowed(queries[i], start, end)))
     for entries in found:
         entries.sort(key=lambda entry: (entry.block_number, entry.log_index))
     return outcomes, found
+
+
+def _decode_answers(
+    chunks: Sequence[Sequence[Call]],
+    call_answers: Sequence[RpcResult],
+    log_answers: Sequence[RpcResult],
+) -> tuple[list[list[CallOutcome] | None], list[list[Log] | None]]:
+    decoded: list[list[CallOutcome] | None] = []
+    for chunk, answer in zip(chunks, call_answers, strict=True):
+        rows: list[CallOutcome] | None = None
+        if answer.error is None and isinstance(answer.value, str):
+            try:
+                rows = decode_aggregate3(bytes.fromhex(answer.value[2:]))
+            except (BadResponse, ValueError):
+                rows = None
+        decoded.append(rows if rows is not None and len(rows) == len(chunk) else None)
+    parsed: list[list[Log] | None] = []
+    for answer in log_answers:
+        ok = answer.error is None and isinstance(answer.value, list)
+        parsed.append([parse_log(raw) for raw in answer.value] if ok else None)
+    return decoded, parsed
 
 
 def _narrowed(query: LogQuery, start: int, end: int) -> LogQuery:

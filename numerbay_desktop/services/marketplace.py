@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from numerbay_desktop.chain.batch import Call
+from numerbay_desktop.chain.batch import Call, CallOutcome
 from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.contracts import BoundRead, ContractAbi
 from numerbay_desktop.chain.errors import CallReverted
+from numerbay_desktop.chain.events import Log
 from numerbay_desktop.core import analytics
 from numerbay_desktop.core.abs import numerai_model_id
 from numerbay_desktop.core.errors import ConfigurationError, InvalidInput
@@ -145,25 +146,46 @@ class MarketplaceService:
         return the new snapshot with what changed since the previous one.
         `holdings`: vault -> value held by the user (wei), for the diversification column."""
         async with self._lock:
-            previous = self._last if self._last is not None else self.cached()
-            store = EventStore(self.cache, f"{self._scope}|market", self.start_block)
+            previous = self._last
+            if previous is None:
+                previous = await asyncio.to_thread(self.cached)
+            store = await asyncio.to_thread(
+                EventStore, self.cache, f"{self._scope}|market", self.start_block
+            )
             view = await self.read_chain(store)
             names = {
                 v: str(info["model_name"]) for v, info in view.infos.items()
             }
             stats = await self._stats(names, view.infos)
             stats = with_last_known(stats, previous)
-            snapshot = self.merge(view, stats, holdings or {})
+            snapshot, changes = await asyncio.to_thread(
+                self._merge_and_store, view, stats, holdings or {}, previous
+            )
             self._last = snapshot
-            if self.cache is not None:
-                self.cache.put(self._snapshot_key, to_json(snapshot))
-            return RefreshResult(snapshot, diff(previous, snapshot))
+            return RefreshResult(snapshot, changes)
+
+    def _merge_and_store(
+        self,
+        view: ChainView,
+        stats: model_stats.StatsResult | None,
+        holdings: Mapping[str, int],
+        previous: MarketSnapshot | None,
+    ) -> tuple[MarketSnapshot, tuple[RowChange, ...]]:
+        snapshot = self.merge(view, stats, holdings)
+        if self.cache is not None:
+            self.cache.put(self._snapshot_key, to_json(snapshot))
+        return snapshot, diff(previous, snapshot)
+
+    async def cached_async(self) -> MarketSnapshot | None:
+        """`cached()` in a worker thread (decoding 1,000 rows would stall the UI's loop)."""
+        return await asyncio.to_thread(self.cached)
 
     async def read_chain(self, store: EventStore | None = None) -> ChainView:
         """The vault list, lens views and market events at one block, in ≤ 3 requests."""
         client = self.client
         before = client.stats.http_requests
-        store = store or EventStore(None, "", self.start_block)
+        if store is None:
+            store = EventStore(None, "", self.start_block)
         session, (count, lens) = await client.pin_and_read(
             [self.factory.read("vault_count"), self.factory.read("lens")]
         )
@@ -183,7 +205,7 @@ class MarketplaceService:
         known_reads = _lens_reads(lens_contract, known)
         calls: list[Call] = [r.as_call() for r in new_reads]
         calls += [stamp] if stamp is not None else []
-        calls += [r.as_call() for r in known_reads]
+        calls += [r.as_call() for _, r in known_reads]
         outcomes, (logs,) = await read_together(client, block, calls, [query])
         new_vaults = [str(r.decode(o)) for r, o in zip(new_reads, outcomes, strict=False)]
         rest = outcomes[len(new_reads):]
@@ -196,32 +218,18 @@ class MarketplaceService:
         lens_outcomes = list(zip(known_reads, rest, strict=True))
         if new_vaults:
             new_lens_reads = _lens_reads(lens_contract, new_vaults)
-            more, _ = await read_together(client, block, [r.as_call() for r in new_lens_reads])
+            more, _ = await read_together(
+                client, block, [r.as_call() for _, r in new_lens_reads]
+            )
             lens_outcomes += list(zip(new_lens_reads, more, strict=True))
             if self.cache is not None:
                 self.cache.put(self._vaults_key, vaults)
-        infos: dict[str, dict[str, Any]] = {}
-        schedules: dict[str, tuple[tuple[TierTerms, ...], tuple[CommitmentOption, ...]]] = {}
-        for read, outcome in lens_outcomes:
-            vault = str(read.function.decode_input(read.data)[0])
-            if not outcome.success:
-                log.warning("the lens could not read vault %s", vault)
-                continue
-            if read.function.name == "vault_info":
-                infos[vault] = read.function.decode_record(outcome.data)
-            else:
-                tiers, commitments = read.function.decode_output(outcome.data)
-                schedules[vault] = (
-                    tuple(TierTerms(int(a), int(b), int(c)) for a, b, c in tiers),
-                    tuple(CommitmentOption(int(a), int(b)) for a, b in commitments),
-                )
-        vault_set = {str(v) for v in vaults}
-        store.merge(start, block, vault_events.decode_all(logs, vault_set))
-        events: dict[str, list[VaultEvent]] = defaultdict(list)
-        for event in store.events:
-            events[event.vault].append(event)
+        # Decoding thousands of results and events is CPU work: off the UI's loop.
+        infos, schedules, events = await asyncio.to_thread(
+            _digest, lens_outcomes, logs, vaults, store, start, block
+        )
         return ChainView(
-            block, chain_time, str(lens), tuple(vaults), infos, schedules, dict(events),
+            block, chain_time, str(lens), tuple(vaults), infos, schedules, events,
             client.stats.http_requests - before,
         )
 
@@ -347,13 +355,47 @@ class MarketplaceService:
         )
 
 
-def _lens_reads(lens: Any, vaults: Sequence[str]) -> list[BoundRead]:
+Schedules = dict[str, tuple[tuple[TierTerms, ...], tuple[CommitmentOption, ...]]]
+
+
+def _digest(
+    lens_outcomes: Sequence[tuple[tuple[str, BoundRead], CallOutcome]],
+    logs: Sequence[Log],
+    vaults: Sequence[str],
+    store: EventStore,
+    start: int,
+    block: int,
+) -> tuple[dict[str, dict[str, Any]], Schedules, dict[str, list[VaultEvent]]]:
+    infos: dict[str, dict[str, Any]] = {}
+    schedules: Schedules = {}
+    for (vault, read), outcome in lens_outcomes:
+        if not outcome.success:
+            log.warning("the lens could not read vault %s", vault)
+            continue
+        if read.function.name == "vault_info":
+            infos[vault] = read.function.decode_record(outcome.data)
+        else:
+            tiers, commitments = read.function.decode_output(outcome.data)
+            schedules[vault] = (
+                tuple(TierTerms(int(a), int(b), int(c)) for a, b, c in tiers),
+                tuple(CommitmentOption(int(a), int(b)) for a, b in commitments),
+            )
+    store.merge(start, block, vault_events.decode_all(logs, {str(v) for v in vaults}))
+    events: dict[str, list[VaultEvent]] = defaultdict(list)
+    for event in store.events:
+        events[event.vault].append(event)
+    return infos, schedules, dict(events)
+
+
+def _lens_reads(lens: Any, vaults: Sequence[str]) -> list[tuple[str, BoundRead]]:
     """`vault_info(v)` then `schedule(v)` reads; the one-address calldata is built directly
     (eth_abi's generic encoder took a tenth of a 1,000-vault refresh)."""
     info, schedule = lens.abi.function("vault_info"), lens.abi.function("schedule")
     words = [b"\x00" * 12 + bytes.fromhex(v[2:]) for v in vaults]
-    reads = [BoundRead(lens.address, info, info.selector + w) for w in words]
-    return reads + [BoundRead(lens.address, schedule, schedule.selector + w) for w in words]
+    reads = [(v, BoundRead(lens.address, info, info.selector + w)) for v, w in zip(
+        vaults, words, strict=True)]
+    return reads + [(v, BoundRead(lens.address, schedule, schedule.selector + w))
+                    for v, w in zip(vaults, words, strict=True)]
 
 
 def fee_range(

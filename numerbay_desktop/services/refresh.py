@@ -2,7 +2,7 @@
 
     refresher = MarketRefresher(market, on_update=page.show, on_error=page.show_error,
                                 holdings=lambda: portfolio_holdings)
-    first = refresher.open()          # the cached snapshot (or None), painted at once;
+    first = await refresher.open()    # the cached snapshot (or None), painted at once;
                                       # a refresh starts in the background
     await refresher.refresh_now()     # a user's "refresh": joins one already running
     refresher.start(interval_s=60)    # periodic refreshes until stop()
@@ -49,10 +49,10 @@ class MarketRefresher:
         self._periodic: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[object]] = set()
 
-    def open(self, *, refresh: bool = True) -> MarketSnapshot | None:
-        """The cached snapshot, without the network; starts a background refresh (needs a
-        running loop) unless `refresh` is False."""
-        self.latest = self.market.cached()
+    async def open(self, *, refresh: bool = True) -> MarketSnapshot | None:
+        """The cached snapshot, without the network (decoded in a worker thread); starts a
+        background refresh unless `refresh` is False."""
+        self.latest = await self.market.cached_async()
         if refresh:
             task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
                 self._quiet_refresh()

@@ -29,7 +29,7 @@ async def test_open_paints_the_cache_then_refreshes_in_the_background(
     async with ChainClient(devnet_from_world(devnet_world.describe())) as client:
         refresher = MarketRefresher(MarketplaceService(client, None, cache),
                                     on_update=updates.append)
-        assert refresher.open() is None  # nothing cached yet; a refresh starts
+        assert await refresher.open() is None  # nothing cached yet; a refresh starts
         for _ in range(200):
             if updates:
                 break
@@ -40,7 +40,7 @@ async def test_open_paints_the_cache_then_refreshes_in_the_background(
         # The next start paints from the cache; two refreshes asked at once are one.
         again = MarketRefresher(MarketplaceService(client, None, cache), on_update=updates.append)
         before = client.stats.http_requests
-        cached = again.open(refresh=False)
+        cached = await again.open(refresh=False)
         assert cached is not None and cached.from_cache and client.stats.http_requests == before
         assert cached.rows == updates[0].snapshot.rows
         first, second = await asyncio.gather(again.refresh_now(), again.refresh_now())
