@@ -1,10 +1,64 @@
-"""Accounts: the user's Ethereum accounts, kept encrypted on this computer."""
+"""Accounts: the user's Ethereum accounts, kept encrypted on this computer, and the address book.
+
+The page reads the registry of the app's data folder (`resolve_data_dir()`), or the one given
+with `set_registry` (the shell or a test). Every key operation (create, import, change
+password, unlock) runs in a worker thread through the dialogs; reading the list is a small
+JSON file and happens on the GUI thread.
+
+    page.open_create() / open_import() / open_watch()   -> the dialog, already open
+    page.rename(name), change_password(name), export(name, destination=None), delete(name)
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from numerbay_desktop.ui.pages.base import EmptyState, Page
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from numerbay_desktop.core.errors import NumerbayError
+from numerbay_desktop.ui.pages.base import Page
+from numerbay_desktop.ui.tasks import BackgroundOp, keep
+from numerbay_desktop.ui.theme import current_palette
+from numerbay_desktop.wallet.accounts import AccountRecord, AccountRegistry, Contact
+
+if TYPE_CHECKING:
+    from numerbay_desktop.ui.unlock import SessionKeys
+
+MONO = "font-family: 'DejaVu Sans Mono', 'Consolas', 'Menlo', monospace;"
+
+
+def _label(text: str, role: str | None = None, name: str | None = None) -> QLabel:
+    label = QLabel(text)
+    if role:
+        label.setProperty("role", role)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _badge(text: str, colour: str) -> QLabel:
+    badge = QLabel(text)
+    badge.setStyleSheet(
+        f"color: {colour}; border: 1px solid {colour}; border-radius: 9px; "
+        "padding: 1px 8px; font-size: 8.5pt; font-weight: 600;"
+    )
+    return badge
 
 
 class AccountsPage(Page):
@@ -14,18 +68,350 @@ class AccountsPage(Page):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.set_empty_state(
-            EmptyState(
-                "accounts",
-                self.tr("No accounts yet"),
-                self.tr(
-                    "Your accounts will be listed here with their NMR and ETH balances. You "
-                    "will be able to create a new one, import a recovery phrase, a private key "
-                    "or a keystore file, or watch an address without its key."
-                ),
-                self.tr(
-                    "Create a new account, or import the one you already use. Each is locked "
-                    "with a password and stays on this computer."
-                ),
-            ),
+        self._registry: AccountRegistry | None = None
+        self._session: SessionKeys | None = None
+        self.dialog: QDialog | None = None  # the dialog the page opened last
+        self.confirm_box: QMessageBox | None = None
+        self.cards: dict[str, QFrame] = {}
+        self.contact_rows: dict[str, QFrame] = {}
+
+        toolbar = QHBoxLayout()
+        toolbar.setSpacing(8)
+        self.create_button = QPushButton(self.tr("Create account"))
+        self.create_button.setObjectName("PrimaryButton")
+        self.create_button.clicked.connect(self.open_create)
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.clicked.connect(self.open_import)
+        self.watch_button = QPushButton(self.tr("Watch an address"))
+        self.watch_button.clicked.connect(self.open_watch)
+        for button in (self.create_button, self.import_button, self.watch_button):
+            toolbar.addWidget(button)
+        toolbar.addStretch(1)
+        self.content.addLayout(toolbar)
+
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        self.body.setContentsMargins(0, 0, 8, 0)
+        self.body.setSpacing(10)
+        self.accounts_box = QVBoxLayout()
+        self.accounts_box.setSpacing(10)
+        self.body.addLayout(self.accounts_box)
+        self.body.addSpacing(16)
+        book_header = QHBoxLayout()
+        book_title = _label(self.tr("Address book"), name="SectionTitle")
+        self.add_contact_button = QPushButton(self.tr("Add contact"))
+        self.add_contact_button.clicked.connect(self.open_add_contact)
+        book_header.addWidget(book_title)
+        book_header.addStretch(1)
+        book_header.addWidget(self.add_contact_button)
+        self.body.addLayout(book_header)
+        self.body.addWidget(_label(self.tr(
+            "People and contracts you send to. The review of every transaction recognizes "
+            "them and warns about addresses that imitate them."), role="muted"))
+        self.contacts_box = QVBoxLayout()
+        self.contacts_box.setSpacing(6)
+        self.body.addLayout(self.contacts_box)
+        self.body.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.content.addWidget(scroll, 1)
+        self._loaded = False
+
+    # -- wiring -----------------------------------------------------------------------------
+    @property
+    def registry(self) -> AccountRegistry:
+        if self._registry is None:
+            from numerbay_desktop.store.datadir import resolve_data_dir
+
+            self._registry = AccountRegistry(resolve_data_dir())
+        return self._registry
+
+    def set_registry(self, registry: AccountRegistry) -> None:
+        self._registry = registry
+        self.reload()
+
+    @property
+    def session(self) -> SessionKeys:
+        """The app's unlocked keys (ui/unlock.py SessionKeys), made on first use."""
+        if self._session is None:
+            from numerbay_desktop.ui.unlock import SessionKeys
+
+            session = SessionKeys(parent=self)
+            session.locked.connect(lambda _name: self.reload())
+            self._session = session
+        return self._session
+
+    def set_session(self, session: SessionKeys) -> None:
+        self._session = session
+        session.locked.connect(lambda _name: self.reload())
+        self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._loaded:
+            self.reload()
+        super().showEvent(event)
+
+    # -- the list ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Rebuild the cards from the registry (a small JSON file)."""
+        self._loaded = True
+        try:
+            records = self.registry.accounts()
+            contacts = self.registry.contacts()
+        except NumerbayError as error:
+            records, contacts = [], []
+            self._clear(self.accounts_box)
+            self.accounts_box.addWidget(self._notice(str(error)))
+            return
+        self._clear(self.accounts_box)
+        self.cards = {}
+        if not records:
+            self.accounts_box.addWidget(self._notice(self.tr(
+                "No accounts yet. Create a new one, import the one you already use (recovery "
+                "phrase, private key or keystore file), or watch an address without its key. "
+                "Each key is locked with a password and stays on this computer.")))
+        for record in records:
+            card = self._account_card(record)
+            self.cards[record.name] = card
+            self.accounts_box.addWidget(card)
+        self._clear(self.contacts_box)
+        self.contact_rows = {}
+        if not contacts:
+            self.contacts_box.addWidget(_label(self.tr("No contacts yet."), role="faint"))
+        for contact in contacts:
+            row = self._contact_row(contact)
+            self.contact_rows[contact.name] = row
+            self.contacts_box.addWidget(row)
+
+    @staticmethod
+    def _clear(layout: QVBoxLayout) -> None:
+        while layout.count():
+            item = layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+
+    def _notice(self, text: str) -> QFrame:
+        card = QFrame()
+        card.setObjectName("Card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(20, 16, 20, 16)
+        label = _label(text, role="muted")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        return card
+
+    def _copy_button(self, address: str) -> QPushButton:
+        button = QPushButton(self.tr("Copy"))
+        button.setToolTip(self.tr("Copy the address"))
+
+        def copy() -> None:
+            QGuiApplication.clipboard().setText(address)
+            button.setText(self.tr("Copied"))
+            QTimer.singleShot(1500, lambda: button.setText(self.tr("Copy")))
+
+        button.clicked.connect(copy)
+        return button
+
+    def _account_card(self, record: AccountRecord) -> QFrame:
+        palette = current_palette()
+        card = QFrame()
+        card.setObjectName("Card")
+        layout = QHBoxLayout(card)
+        layout.setContentsMargins(20, 14, 16, 14)
+        layout.setSpacing(14)
+
+        text = QVBoxLayout()
+        text.setSpacing(4)
+        title_row = QHBoxLayout()
+        title_row.setSpacing(8)
+        title = QLabel(record.label or record.name)
+        title.setStyleSheet("font-size: 11.5pt; font-weight: 700;")
+        title_row.addWidget(title)
+        if record.label:
+            title_row.addWidget(_label(record.name, role="faint"))
+        if record.can_sign:
+            title_row.addWidget(_badge(self.tr("hot wallet"), palette.accent))
+            unlocked = self._is_unlocked(record.name)
+            state = self.tr("unlocked") if unlocked else self.tr("locked")
+            title_row.addWidget(
+                _badge(state, palette.success if unlocked else palette.text_faint)
+            )
+        else:
+            title_row.addWidget(_badge(self.tr("watch-only"), palette.warning))
+        title_row.addStretch(1)
+        text.addLayout(title_row)
+        address_row = QHBoxLayout()
+        address_row.setSpacing(8)
+        address = QLabel(record.address)
+        address.setObjectName("AccountAddress")
+        address.setStyleSheet(MONO + f"color: {palette.text_muted};")
+        address_row.addWidget(address)
+        address_row.addWidget(self._copy_button(record.address))
+        address_row.addStretch(1)
+        text.addLayout(address_row)
+        if record.hd_path:
+            text.addWidget(_label(self.tr("Derivation path {0}").format(record.hd_path), "faint"))
+        layout.addLayout(text, 1)
+
+        if record.can_sign:
+            lock = QPushButton(
+                self.tr("Lock") if self._is_unlocked(record.name) else self.tr("Unlock")
+            )
+            lock.clicked.connect(lambda _c=False, n=record.name: self.toggle_lock(n))
+            layout.addWidget(lock)
+        rename = QPushButton(self.tr("Rename"))
+        rename.clicked.connect(lambda _c=False, n=record.name: self.rename(n))
+        layout.addWidget(rename)
+        more = QPushButton(self.tr("More ▾"))
+        menu = QMenu(more)
+        name = record.name
+        if record.can_sign:
+            menu.addAction(self.tr("Change password…")).triggered.connect(
+                lambda: self.change_password(name))
+            menu.addAction(self.tr("Export keystore…")).triggered.connect(
+                lambda: self.export(name))
+        menu.addAction(self.tr("Delete…")).triggered.connect(lambda: self.delete(name))
+        more.setMenu(menu)
+        layout.addWidget(more)
+        return card
+
+    def _contact_row(self, contact: Contact) -> QFrame:
+        row = QFrame()
+        row.setObjectName("Card")
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(16, 8, 12, 8)
+        layout.setSpacing(12)
+        name = QLabel(contact.name)
+        name.setStyleSheet("font-weight: 600;")
+        name.setMinimumWidth(140)
+        layout.addWidget(name)
+        address = QLabel(contact.address)
+        address.setStyleSheet(MONO + f"color: {current_palette().text_muted};")
+        layout.addWidget(address)
+        layout.addWidget(self._copy_button(contact.address))
+        layout.addWidget(_label(contact.note, role="faint"), 1)
+        remove = QPushButton(self.tr("Remove"))
+        remove.clicked.connect(lambda _c=False, n=contact.name: self.remove_contact(n))
+        layout.addWidget(remove)
+        return row
+
+    def _is_unlocked(self, name: str) -> bool:
+        return self._session is not None and self._session.is_unlocked(name)
+
+    # -- actions ----------------------------------------------------------------------------
+    def _open(self, dialog: QDialog) -> QDialog:
+        saved = getattr(dialog, "saved", None)
+        if saved is not None:
+            saved.connect(lambda _result: self.reload())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_create(self) -> QDialog:
+        from numerbay_desktop.ui.account_create import CreateAccountDialog
+
+        return self._open(CreateAccountDialog(self.registry, self))
+
+    def open_import(self) -> QDialog:
+        from numerbay_desktop.ui.account_import import ImportAccountDialog
+
+        return self._open(ImportAccountDialog(self.registry, self))
+
+    def open_watch(self) -> QDialog:
+        from numerbay_desktop.ui.accounts_dialogs import WatchDialog
+
+        return self._open(WatchDialog(self.registry, self))
+
+    def open_add_contact(self) -> QDialog:
+        from numerbay_desktop.ui.accounts_dialogs import ContactDialog
+
+        return self._open(ContactDialog(self.registry, self))
+
+    def rename(self, name: str) -> QDialog:
+        from numerbay_desktop.ui.accounts_dialogs import LabelDialog
+
+        return self._open(LabelDialog(self.registry, self.registry.get(name), self))
+
+    def change_password(self, name: str) -> QDialog:
+        from numerbay_desktop.ui.accounts_dialogs import ChangePasswordDialog
+
+        return self._open(ChangePasswordDialog(self.registry, self.registry.get(name), self))
+
+    def toggle_lock(self, name: str) -> None:
+        if self._is_unlocked(name):
+            self.session.lock(name)
+            self.reload()
+            return
+        from numerbay_desktop.ui.unlock import unlock_account
+
+        async def unlock() -> None:
+            await unlock_account(self, self.registry, self.registry.get(name), self.session)
+            self.reload()
+
+        keep(asyncio.get_running_loop().create_task(unlock()))
+
+    def export(self, name: str, destination: Path | None = None) -> None:
+        """Write the encrypted keystore to `destination` (asked with a file dialog if None)."""
+        if destination is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Export the keystore of '{0}'").format(name),
+                str(Path.home() / f"{name}.keystore.json"), self.tr("Keystore (*.json)"),
+            )
+            if not chosen:
+                return
+            destination = Path(chosen)
+        target = destination
+        BackgroundOp(self, lambda: self.registry.export(name, target)).success(
+            lambda path: self._tell(self.tr(
+                "The keystore was saved to {0}. It opens with the account's password."
+            ).format(path))
+        ).with_progress(self.tr("Exporting the keystore")).run()
+
+    def delete(self, name: str) -> QMessageBox:
+        """Ask first; a hot account's keystore goes to the trash folder (recoverable)."""
+        record = self.registry.get(name)
+        if record.can_sign:
+            detail = self.tr(
+                "Its keystore file is moved to the trash folder inside the data folder, from "
+                "where it can be restored. Make sure you have its recovery phrase or an export."
+            )
+        else:
+            detail = self.tr("It is only watched: no key is involved.")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Delete '{0}'?").format(name),
+            self.tr("Delete the account '{0}' ({1})?").format(name, record.address),
+            QMessageBox.StandardButton.Cancel, self,
         )
+        box.setInformativeText(detail)
+        delete_button = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is delete_button:
+                BackgroundOp(self, lambda: self.registry.delete(name)).success(
+                    lambda _trashed: self.reload()
+                ).run()
+
+        box.finished.connect(finished)
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def remove_contact(self, name: str) -> None:
+        self.registry.remove_contact(name)
+        self.reload()
+
+    def _tell(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "NumerBay", text,
+                          QMessageBox.StandardButton.Ok, self)
+        self.confirm_box = box
+        box.open()
+
+    def refresh_theme(self) -> None:
+        super().refresh_theme()
+        if self._loaded:
+            self.reload()  # badges and monospace colours come from the palette
