@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from numerbay_desktop.core.errors import NumerbayError
-from numerbay_desktop.ui.pages.base import Page
+from numerbay_desktop.ui.pages.base import EmptyState, Page
 from numerbay_desktop.ui.tasks import BackgroundOp, keep
 from numerbay_desktop.ui.theme import current_palette
 from numerbay_desktop.wallet.accounts import AccountRecord, AccountRegistry, Contact
@@ -167,11 +167,10 @@ class AccountsPage(Page):
             return
         self._clear(self.accounts_box)
         self.cards = {}
+        self.empty_state = None
         if not records:
-            self.accounts_box.addWidget(self._notice(self.tr(
-                "No accounts yet. Create a new one, import the one you already use (recovery "
-                "phrase, private key or keystore file), or watch an address without its key. "
-                "Each key is locked with a password and stays on this computer.")))
+            self.empty_state = self._empty_state()
+            self.accounts_box.addWidget(self.empty_state)
         for record in records:
             card = self._account_card(record)
             self.cards[record.name] = card
@@ -193,6 +192,25 @@ class AccountsPage(Page):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
+
+    def _empty_state(self) -> EmptyState:
+        empty = EmptyState(
+            "accounts",
+            self.tr("No accounts yet"),
+            self.tr(
+                "Your accounts will be listed here. Import the one you already use (recovery "
+                "phrase, private key or keystore file), or watch an address without its key."
+            ),
+            self.tr(
+                "Create a new account, or import the one you already use. Each is locked "
+                "with a password and stays on this computer."
+            ),
+            self.tr("Create account"),
+        )
+        empty.setMaximumWidth(16777215)
+        empty.action_clicked.connect(self.open_create)
+        empty.refresh_theme()
+        return empty
 
     def _notice(self, text: str) -> QFrame:
         card = QFrame()
