@@ -156,6 +156,10 @@ def _wait_for_first_paint(app: QApplication, window: MainWindow) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.offline:  # before anything else runs: no internet socket from here on
+        from numerbay_desktop import offline_guard
+
+        offline_guard.install()
     try:
         data_dir = ensure_data_dir(resolve_data_dir(args.data_dir))
     except OSError as error:
