@@ -316,7 +316,8 @@ class VaultOracle:
         self.idle += amount
         self.check_conservation()
 
-    def apply_next(self) -> OracleSequence:
+    def apply_next(self, now: int | None = None) -> OracleSequence:
+        """Apply the next sequence in order (`now`: when, for a wipe-out's shutdown time)."""
         j = self.applied_count + 1
         sequence = self.sequences[j - 1]
         assert sequence.received is not None, "applied before it was recorded"
@@ -337,7 +338,7 @@ class VaultOracle:
                 lot.growth = Fraction(0)
             self.wiped_out = True
             if self.shutdown_time is None:
-                self.shutdown_time = sequence.stake_time
+                self.shutdown_time = sequence.stake_time if now is None else now
         else:
             factor = 1 + result / eligible
             for lot in exposed:

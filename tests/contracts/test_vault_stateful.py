@@ -171,7 +171,7 @@ def machine_for(world: Deployment) -> type[RuleBasedStateMachine]:
         def after_records(self, fulfilled: list[tuple[int, int, int]]) -> None:
             while self.oracle.applied_count < self.model.applied_count:
                 j = self.oracle.applied_count + 1
-                sequence = self.oracle.apply_next()
+                sequence = self.oracle.apply_next(self.model.now)
                 if sequence.eligible > 0:
                     assert sequence.eligible >= sequence.amount, f"X_{j} < A_{j}"
             for lot_id, _pay, _fee in fulfilled:

@@ -186,7 +186,7 @@ class History:
     def sync_applied(self, fulfilled: list[tuple[int, int, int]] | None = None) -> None:
         while self.oracle.applied_count < self.model.applied_count:
             j = self.oracle.applied_count + 1
-            sequence = self.oracle.apply_next()
+            sequence = self.oracle.apply_next(self.now)
             if sequence.eligible > 0:
                 assert sequence.eligible >= sequence.amount, f"X_{j} < A_{j}"
         assert self.oracle.applied_count == self.model.applied_count
