@@ -224,6 +224,7 @@ class ReviewDialog(QDialog):
             layout.addWidget(self._section(self.tr("Network fee")))
             self.fees = FeeChooser(review.presets, review.simulation.gas_used,
                                    review.simulation.gas_limits, [c.value for c in review.calls])
+            self.fees.setEnabled(self._reprice is not None)  # no pipeline: the fee is fixed
             self.fees.preset_chosen.connect(self._choose_preset)
             self.fees.custom_changed.connect(self._custom_changed)
             layout.addWidget(self.fees)

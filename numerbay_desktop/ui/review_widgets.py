@@ -243,6 +243,8 @@ class FindingsList(QWidget):
 
     def show_findings(self, findings: Sequence[tuple[int, Finding]], count: int) -> None:
         for row in self.rows:
+            self._layout.removeWidget(row)
+            row.hide()
             row.deleteLater()
         self.rows = []
         for index, finding in findings:
