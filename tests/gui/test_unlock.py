@@ -139,3 +139,21 @@ async def test_the_dialog_in_the_dark_theme(qapp: QApplication, isolated_data_di
         dialog.deleteLater()
     finally:
         apply_theme(qapp, "light")
+
+
+async def test_closing_while_unlocking_delivers_no_key(
+    qapp: QApplication, isolated_data_dir: Path
+) -> None:
+    accounts = registry(isolated_data_dir)
+    keys = SessionKeys()
+    dialog = UnlockDialog(accounts, accounts.get("alice"), keys)
+    dialog.show()
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    assert dialog.operation is not None and dialog.operation.task is not None
+    task = dialog.operation.task
+    dialog.reject()  # the worker thread still runs scrypt; its key must go nowhere
+    await until(task.done)
+    await asyncio.sleep(0.3)  # long enough for the thread to finish the test-sized scrypt
+    assert task.cancelled() and keys.unlocked() == []
+    dialog.deleteLater()
