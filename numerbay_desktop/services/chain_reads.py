@@ -79,18 +79,9 @@ async def read_together(
     if multicall3 is None:  # plain eth_calls in a batch, logs in another
         plain = await client.multicall(calls, block)
         return plain, [await _logs_alone(client, q) for q in queries]
-    chunks = plan_chunks(calls, gas_cap=client.call_gas_cap) if calls else []
-    requests: list[tuple[str, Sequence[Any]]] = [
-        (
-            "eth_call",
-            [
-                {"to": multicall3, "data": "0x" + encode_aggregate3(chunk).hex(),
-                 "gas": hex(client.call_gas_cap)},
-                hex(block),
-            ],
-        )
-        for chunk in chunks
-    ]
+    chunks, requests = await asyncio.to_thread(
+        _call_requests, calls, multicall3, block, client.call_gas_cap
+    )
     spans = [(i, span) for i, q in enumerate(queries) for span in q.spans()]
     requests += [("eth_getLogs", queries[i].params(*span)) for i, span in spans]
     answers = await client.batch(requests) if requests else []
@@ -114,6 +105,25 @@ async def read_together(
     for entries in found:
         entries.sort(key=lambda entry: (entry.block_number, entry.log_index))
     return outcomes, found
+
+
+def _call_requests(
+    calls: Sequence[Call], multicall3: str, block: int, gas_cap: int
+) -> tuple[list[list[Call]], list[tuple[str, Sequence[Any]]]]:
+    """aggregate3 chunks and their eth_call requests (CPU work for thousands of calls)."""
+    chunks = plan_chunks(calls, gas_cap=gas_cap) if calls else []
+    requests: list[tuple[str, Sequence[Any]]] = [
+        (
+            "eth_call",
+            [
+                {"to": multicall3, "data": "0x" + encode_aggregate3(chunk).hex(),
+                 "gas": hex(gas_cap)},
+                hex(block),
+            ],
+        )
+        for chunk in chunks
+    ]
+    return chunks, requests
 
 
 def _decode_answers(

@@ -202,7 +202,7 @@ class MarketplaceService:
             (tuple(vault_events.topic(n) for n in MARKET_EVENTS),), start, end,
             max_span=self.log_span,
         )
-        known_reads = _lens_reads(lens_contract, known)
+        known_reads = await asyncio.to_thread(_lens_reads, lens_contract, known)
         calls: list[Call] = [r.as_call() for r in new_reads]
         calls += [stamp] if stamp is not None else []
         calls += [r.as_call() for _, r in known_reads]
@@ -217,7 +217,7 @@ class MarketplaceService:
         vaults = known + new_vaults
         lens_outcomes = list(zip(known_reads, rest, strict=True))
         if new_vaults:
-            new_lens_reads = _lens_reads(lens_contract, new_vaults)
+            new_lens_reads = await asyncio.to_thread(_lens_reads, lens_contract, new_vaults)
             more, _ = await read_together(
                 client, block, [r.as_call() for _, r in new_lens_reads]
             )
