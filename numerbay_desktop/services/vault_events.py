@@ -139,7 +139,10 @@ class EventStore:
             self.cursor, self.events = self.start_block - 1, []
 
     def next_range(self, head: int) -> tuple[int, int]:
-        """The blocks a scan up to `head` must read (re-reading the reorg margin)."""
+        """The blocks a scan up to `head` must read (re-reading the reorg margin). A head
+        below the last scan (a reverted devnet, a node on another fork) rescans it all."""
+        if head < self.cursor:
+            return self.start_block, head
         start = max(self.start_block, self.cursor + 1 - REORG_MARGIN)
         return start, head
 

@@ -193,3 +193,11 @@ def test_event_store_rereads_a_reorg_margin_and_replaces_it(tmp_path: Path) -> N
     # The block-490 deposit was reorged away; a new one landed at 550.
     again.merge(start, end, [_event("Deposit", 550, lot_id=3)])
     assert [e.args["lot_id"] for e in again.events] == [1, 3]
+
+
+def test_event_store_rescans_when_the_chain_went_backwards(tmp_path: Path) -> None:
+    store = EventStore(Cache(tmp_path / "c.sqlite3"), "k", start_block=5)
+    store.merge(5, 900, [_event("Deposit", 800, lot_id=1)])
+    assert store.next_range(700) == (5, 700)  # e.g. a devnet reverted to a snapshot
+    store.merge(5, 700, [])
+    assert store.events == [] and store.cursor == 700
