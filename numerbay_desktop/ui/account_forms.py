@@ -46,6 +46,11 @@ def show_error(label: QLabel, text: str | None) -> bool:
     return bool(text)
 
 
+def fit_height(label: QLabel, width: int) -> None:
+    """Reserve the height a word-wrapped label needs at `width` (dialogs do not ask for it)."""
+    label.setMinimumHeight(label.heightForWidth(max(label.width(), width)))
+
+
 def caption(text: str) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet("font-weight: 600;")

@@ -133,8 +133,11 @@ class ImportAccountDialog(FormDialog):
             "know from the list."
         )))
         self.address_list = QListWidget()
-        self.address_list.setFixedHeight(118)
-        self.address_list.setStyleSheet("font-family: 'DejaVu Sans Mono', monospace;")
+        self.address_list.setFixedHeight(150)
+        self.address_list.setStyleSheet(
+            "QListWidget { font-family: 'DejaVu Sans Mono', monospace; }"
+            " QListWidget::item { padding: 4px 6px; }"
+        )
         layout.addWidget(self.address_list)
         return tab
 

@@ -12,6 +12,7 @@ from numerbay_desktop.ui.account_forms import (
     StrengthHint,
     caption,
     error_label,
+    fit_height,
     hint,
     name_problem,
     password_field,
@@ -210,6 +211,8 @@ class ContactDialog(_SimpleForm):
                 "every character; press Add contact again if you are sure."
             ).format(short_address(text.strip()), ", ".join(short_address(a) for a in similar)))
         self.lookalike.setVisible(bool(similar))
+        if similar:
+            fit_height(self.lookalike, 460)
 
     def submit(self) -> None:
         name = self.name_field.text().strip()
@@ -226,8 +229,6 @@ class ContactDialog(_SimpleForm):
         if self.lookalike_of(address) and self._warned_for != address.lower():
             self._warned_for = address.lower()  # the warning is on screen; a second press adds
             self._check_lookalike(address)
-            show_error(self.error, self.tr(
-                "This address looks like one you know. Press Add contact again to add it anyway."))
             return
         self.run_wallet_op(lambda: self.registry.add_contact(name, address, note=note),
                            self.tr("Saving"))

@@ -46,6 +46,8 @@ CHOICES: tuple[tuple[Network, str, str, bool], ...] = (
      "Ethereum's public test network with free test ETH. Needs an RPC URL.", True),
 )
 ACTIONS = ("create", "import", "watch", "")
+WIDTH = 660
+TEXT_WIDTH = WIDTH - 64 - 32 - 24  # dialog margins, card margins, the radio's indent
 
 
 class WelcomeDialog(QDialog):
@@ -58,7 +60,7 @@ class WelcomeDialog(QDialog):
         self.data_dir = data_dir
         self.setWindowTitle(self.tr("Welcome to NumerBay"))
         self.setModal(True)
-        self.setMinimumWidth(620)
+        self.setFixedWidth(WIDTH)
         self.action = ""
         self.radios: dict[str, QRadioButton] = {}
         self.url_fields: dict[str, QLineEdit] = {}
@@ -78,6 +80,7 @@ class WelcomeDialog(QDialog):
         ))
         intro.setProperty("role", "muted")
         intro.setWordWrap(True)
+        intro.setMinimumHeight(intro.heightForWidth(WIDTH - 64))
         layout.addWidget(intro)
         layout.addSpacing(10)
         layout.addWidget(self._section(self.tr("1. Where do you want to start?")))
@@ -141,9 +144,10 @@ class WelcomeDialog(QDialog):
         text.setWordWrap(True)
         text.setContentsMargins(24, 0, 0, 0)
         layout.addWidget(text)
+        text.setMinimumHeight(text.heightForWidth(TEXT_WIDTH + 24))
         if needs_url:
             field = QLineEdit()
-            field.setPlaceholderText(self.tr("RPC URL, e.g. https://eth.example.org or http://127.0.0.1:8545"))
+            field.setPlaceholderText(self.tr("RPC URL, e.g. http://127.0.0.1:8545"))
             error = error_label()
             holder = QWidget()
             holder_layout = QVBoxLayout(holder)
@@ -187,6 +191,9 @@ class WelcomeDialog(QDialog):
                     "Enter the RPC URL of your node or provider (http://, https://, ws://, "
                     "wss://), or start with the devnet sandbox."
                 )):
+                    error_line = self.url_errors[network]
+                    error_line.setMinimumHeight(error_line.heightForWidth(TEXT_WIDTH))
+                    self.adjustSize()
                     return False
                 urls = [url] + [u for u in updated.rpc_urls_for(network) if u != url]
                 updated.rpc_urls = {**updated.rpc_urls, network: urls}
@@ -195,6 +202,8 @@ class WelcomeDialog(QDialog):
             reason = error.errors()[0].get("msg", "invalid value").removeprefix("Value error, ")
             target = self.url_errors.get(network, self.error)
             show_error(target, self.tr("This URL cannot be used: {0}.").format(reason))
+            target.setMinimumHeight(target.heightForWidth(TEXT_WIDTH))
+            self.adjustSize()
             return False
         save_settings(self.data_dir, updated)
         self.action = action

@@ -284,7 +284,7 @@ class AccountsPage(Page):
         rename = QPushButton(self.tr("Rename"))
         rename.clicked.connect(lambda _c=False, n=record.name: self.rename(n))
         layout.addWidget(rename)
-        more = QPushButton(self.tr("More ▾"))
+        more = QPushButton(self.tr("More"))
         menu = QMenu(more)
         name = record.name
         if record.can_sign:
