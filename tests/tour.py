@@ -115,6 +115,148 @@ STOPS: list[Stop] = [page_stop(key) for key in PAGE_KEYS] + [
 ]
 
 
+# -- Accounts and the first-run welcome (issue 7). Only the demo phrase is ever photographed.
+TOUR_DEMO_PHRASE = "test test test test test test test test test test test junk"
+
+
+def _accounts_page(tour: Tour, theme: str = "light") -> object:
+    from numerbay_desktop.wallet.accounts import AccountRegistry
+    from numerbay_desktop.wallet.keystore import ScryptParams
+
+    apply_theme(tour.app, theme)
+    tour.window.refresh_theme()
+    page = tour.window.page("accounts")
+    if "registry" not in tour.state:
+        registry = AccountRegistry(tour.data_dir, scrypt=ScryptParams(n=2**10, r=8, p=1))
+        tour.state["registry"] = registry
+        page.set_registry(registry)  # type: ignore[attr-defined]
+    tour.window.show_page("accounts")
+    return page
+
+
+def accounts_list(tour: Tour) -> None:
+    page = _accounts_page(tour)
+    registry = tour.state["registry"]
+    if not registry.accounts():  # type: ignore[attr-defined]
+        registry.import_mnemonic("main", TOUR_DEMO_PHRASE, "demo password")  # type: ignore[attr-defined]
+        registry.set_label("main", "Staking")  # type: ignore[attr-defined]
+        registry.import_mnemonic("second", TOUR_DEMO_PHRASE, "demo password", index=1)  # type: ignore[attr-defined]
+        registry.watch("cold", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",  # type: ignore[attr-defined]
+                       label="Ledger in the safe")
+        registry.add_contact("Vault alpha", "0x90F79bf6EB2c4f870365E785982E1f101E93b906",  # type: ignore[attr-defined]
+                             note="model owner")
+    page.reload()  # type: ignore[attr-defined]
+
+
+def accounts_dark(tour: Tour) -> None:
+    accounts_list(tour)
+    _accounts_page(tour, "dark").reload()  # type: ignore[attr-defined]
+
+
+def _open(tour: Tour, dialog: object) -> object:
+    tour.state["dialog"] = dialog
+    dialog.show()  # type: ignore[attr-defined]
+    return dialog
+
+
+def close_dialog(tour: Tour) -> None:
+    dialog = tour.state.pop("dialog", None)
+    if dialog is not None:
+        dialog.done(0)  # type: ignore[attr-defined]
+        dialog.deleteLater()  # type: ignore[attr-defined]
+
+
+def accounts_create_details(tour: Tour) -> None:
+    page = _accounts_page(tour)
+    dialog = _open(tour, page.open_create())  # type: ignore[attr-defined]
+    dialog.name_field.setText("staking-2")  # type: ignore[attr-defined]
+    dialog.password_field.setText("river maple 7")  # type: ignore[attr-defined]
+
+
+def _demo_create(tour: Tour) -> object:
+    from numerbay_desktop.ui.account_create import CreateAccountDialog
+
+    page = _accounts_page(tour)
+    dialog = CreateAccountDialog(page.registry, page, demo_phrase=TOUR_DEMO_PHRASE)  # type: ignore[attr-defined]
+    _open(tour, dialog)
+    dialog.name_field.setText("staking-2")
+    dialog.password_field.setText("river maple 7 stone")
+    dialog.again_field.setText("river maple 7 stone")
+    dialog.next()
+    return dialog
+
+
+def accounts_create_phrase(tour: Tour) -> None:
+    _demo_create(tour)
+
+
+def accounts_create_check(tour: Tour) -> None:
+    dialog = _demo_create(tour)
+    dialog.written_box.setChecked(True)  # type: ignore[attr-defined]
+    dialog.next()  # type: ignore[attr-defined]
+    dialog.check_fields[0].setText("junk")  # type: ignore[attr-defined]
+    dialog.check_fields[1].setText("test")  # type: ignore[attr-defined]
+    dialog.next()  # type: ignore[attr-defined]
+
+
+async def accounts_import(tour: Tour) -> None:
+    page = _accounts_page(tour)
+    dialog = _open(tour, page.open_import())  # type: ignore[attr-defined]
+    dialog.name_field.setText("imported")  # type: ignore[attr-defined]
+    dialog.phrase_field.setPlainText(TOUR_DEMO_PHRASE)  # type: ignore[attr-defined]
+    dialog.show_addresses()  # type: ignore[attr-defined]
+    for _ in range(200):
+        if dialog.discovered:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.02)
+
+
+def accounts_watch_error(tour: Tour) -> None:
+    page = _accounts_page(tour)
+    dialog = _open(tour, page.open_watch())  # type: ignore[attr-defined]
+    dialog.name_field.setText("cold-2")  # type: ignore[attr-defined]
+    dialog.address_field.setText("0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266")  # type: ignore[attr-defined]
+    dialog.submit()  # type: ignore[attr-defined]
+
+
+def accounts_contact_lookalike(tour: Tour) -> None:
+    accounts_list(tour)
+    page = _accounts_page(tour)
+    dialog = _open(tour, page.open_add_contact())  # type: ignore[attr-defined]
+    dialog.name_field.setText("Vault alpha (new)")  # type: ignore[attr-defined]
+    dialog.address_field.setText("0x90f7" + "1" * 32 + "b906")  # type: ignore[attr-defined]
+    dialog.submit()  # type: ignore[attr-defined]
+
+
+def welcome(tour: Tour, network: str = "devnet") -> None:
+    from numerbay_desktop.ui.welcome import WelcomeDialog
+
+    apply_theme(tour.app, "light")
+    dialog = _open(tour, WelcomeDialog(tour.data_dir / "welcome-tour", tour.window))
+    if network == "mainnet":
+        dialog.radios["mainnet"].setChecked(True)  # type: ignore[attr-defined]
+        dialog.url_fields["mainnet"].setText("eth.example.org")  # type: ignore[attr-defined]
+        dialog.choose("create")  # type: ignore[attr-defined]
+
+
+def _dialog(tour: Tour) -> QWidget:
+    return tour.state["dialog"]  # type: ignore[return-value]
+
+
+STOPS.extend([
+    Stop("accounts_list", accounts_list),
+    Stop("accounts_create_details", accounts_create_details, _dialog, close_dialog),
+    Stop("accounts_create_phrase_demo", accounts_create_phrase, _dialog, close_dialog),
+    Stop("accounts_create_check", accounts_create_check, _dialog, close_dialog),
+    Stop("accounts_import_phrase", accounts_import, _dialog, close_dialog),
+    Stop("accounts_watch_bad_checksum", accounts_watch_error, _dialog, close_dialog),
+    Stop("accounts_contact_lookalike", accounts_contact_lookalike, _dialog, close_dialog),
+    Stop("accounts_dark", accounts_dark),
+    Stop("welcome", welcome, _dialog, close_dialog),
+    Stop("welcome_mainnet_url", lambda tour: welcome(tour, "mainnet"), _dialog, close_dialog),
+])
+
+
 async def settle(app: QApplication, seconds: float = 0.05) -> None:
     """Let layouts, style polish and pending paints finish before a photo."""
     app.processEvents()
