@@ -204,3 +204,54 @@ async def test_contact_lookalike_needs_a_second_press(main_window: Any, tmp_path
     await until(lambda: dialog.result() == 1)
     assert [c.name for c in registry.contacts()] == ["Alice", "Alice2"]
     assert "Alice2" in page.contact_rows
+
+
+async def test_rename_change_password_export_and_unlock(main_window: Any, tmp_path: Path) -> None:
+    from numerbay_desktop.ui.accounts_dialogs import ChangePasswordDialog, LabelDialog
+    from numerbay_desktop.ui.unlock import UnlockDialog
+
+    page, registry = accounts_page(main_window, tmp_path)
+    registry.import_mnemonic("main", HARDHAT, PASSWORD)
+    page.reload()
+    rename = page.rename("main")
+    assert isinstance(rename, LabelDialog)
+    rename.label_field.setText("x" * 101)
+    rename.submit()
+    assert "at most 100" in rename.label_error.text()
+    rename.label_field.setText("Staking")
+    rename.submit()
+    await until(lambda: registry.get("main").label == "Staking")
+
+    change = page.change_password("main")
+    assert isinstance(change, ChangePasswordDialog)
+    change.old_field.setText("wrong password")
+    change.new_field.setText("new password 9")
+    change.again_field.setText("new password 9")
+    change.submit()
+    await until(lambda: change.error.isVisible())
+    assert "password" in change.error.text().lower()
+    assert change.new_field.text() == "new password 9"  # nothing typed is lost
+    change.old_field.setText(PASSWORD)
+    change.submit()
+    await until(lambda: change.result() == 1)
+    assert registry.unlock("main", "new password 9").hex().startswith("ac0974be")
+
+    target = tmp_path / "export" / "main.json"
+    target.parent.mkdir()
+    page.export("main", target)
+    await until(lambda: page.confirm_box is not None)
+    assert target.exists() and registry.keystores.address("main") == FIRST
+    assert "ac0974be" not in target.read_text()  # encrypted, never the plain key
+    assert str(target) in page.confirm_box.text()
+    page.confirm_box.done(0)
+
+    page.toggle_lock("main")
+    await until(lambda: bool(page.findChildren(UnlockDialog)))
+    unlock = page.findChildren(UnlockDialog)[0]
+    unlock.password.setText("new password 9")
+    unlock.submit()
+    await until(lambda: page.session.is_unlocked("main"))
+    await until(lambda: "unlocked" in " ".join(
+        label.text() for label in page.cards["main"].findChildren(type(unlock.error))))
+    page.toggle_lock("main")
+    assert not page.session.is_unlocked("main")
