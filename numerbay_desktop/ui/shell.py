@@ -127,6 +127,12 @@ class AppShell:
 
         if self.preload:
             self._start_preload()
+        if not (self.settings.first_run_done or self.smoke or self.use_devnet or self.offline):
+            from numerbay_desktop.ui.welcome import run_welcome  # first run: choose a network
+
+            if await run_welcome(self.window, self.data_dir) is not None:
+                self.settings = load_settings(self.data_dir)
+                self.use_devnet = self.settings.network == "devnet"
         return await self._connect()
 
     def _start_preload(self) -> None:

@@ -227,3 +227,22 @@ def show_welcome(window: MainWindow, data_dir: Path) -> WelcomeDialog:
     dialog.chosen.connect(chosen)
     dialog.open()
     return dialog
+
+
+async def run_welcome(window: MainWindow, data_dir: Path) -> str | None:
+    """Show the welcome and wait: the chosen network once saved, or None if it was closed
+    (then it shows again at the next start)."""
+    import asyncio
+
+    dialog = show_welcome(window, data_dir)
+    done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    def finished(_result: int) -> None:
+        if not done.done():
+            done.set_result(dialog.network() if dialog.result() == 1 else None)
+
+    dialog.finished.connect(finished)
+    try:
+        return await done
+    finally:
+        dialog.deleteLater()

@@ -3,16 +3,18 @@ dialog the user asked for."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from numerbay_desktop.store.settings import load_settings
 from numerbay_desktop.ui.account_create import CreateAccountDialog
 from numerbay_desktop.ui.accounts_dialogs import WatchDialog
 from numerbay_desktop.ui.pages.accounts import AccountsPage
-from numerbay_desktop.ui.welcome import WelcomeDialog, show_welcome
+from numerbay_desktop.ui.welcome import WelcomeDialog, run_welcome, show_welcome
 
 
 def test_mainnet_needs_a_valid_rpc_url_and_is_saved(qapp: QApplication, tmp_path: Path) -> None:
@@ -73,3 +75,29 @@ def test_skip_still_remembers_the_choice(qapp: QApplication, tmp_path: Path) -> 
     settings = load_settings(tmp_path)
     assert settings.first_run_done and settings.network == "devnet"
     dialog.deleteLater()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_run_welcome_waits_for_the_choice(main_window: Any, tmp_path: Path) -> None:
+    task = asyncio.ensure_future(run_welcome(main_window, tmp_path))
+    for _ in range(200):
+        dialogs = [d for d in main_window.findChildren(WelcomeDialog) if d.isVisible()]
+        if dialogs:
+            break
+        await asyncio.sleep(0.01)
+    assert dialogs and not task.done()
+    dialogs[0].radios["sepolia"].setChecked(True)
+    dialogs[0].url_fields["sepolia"].setText("http://127.0.0.1:8545")
+    dialogs[0].later_button.click()
+    assert await asyncio.wait_for(task, 5) == "sepolia"
+    assert load_settings(tmp_path).first_run_done
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_run_welcome_closed_remembers_nothing(main_window: Any, tmp_path: Path) -> None:
+    task = asyncio.ensure_future(run_welcome(main_window, tmp_path))
+    await asyncio.sleep(0.05)
+    dialog = next(d for d in main_window.findChildren(WelcomeDialog) if d.isVisible())
+    dialog.reject()
+    assert await asyncio.wait_for(task, 5) is None
+    assert not load_settings(tmp_path).first_run_done
