@@ -255,3 +255,28 @@ async def test_rename_change_password_export_and_unlock(main_window: Any, tmp_pa
         label.text() for label in page.cards["main"].findChildren(type(unlock.error))))
     page.toggle_lock("main")
     assert not page.session.is_unlocked("main")
+
+
+async def test_import_keystore_file_with_its_password(main_window: Any, tmp_path: Path) -> None:
+    page, registry = accounts_page(main_window, tmp_path)
+    registry.import_private_key("source", SECOND_KEY, PASSWORD)
+    exported = registry.export("source", tmp_path / "out" / "source.json")
+    dialog = page.open_import()
+    assert isinstance(dialog, ImportAccountDialog)
+    dialog.tabs.setCurrentIndex(2)
+    assert dialog.new_password.isHidden()  # the keystore keeps its own password
+    dialog.name_field.setText("from-file")
+    dialog.file_field.setText(str(tmp_path / "missing.json"))
+    dialog.submit()
+    assert "existing keystore" in dialog.file_error.text()
+    dialog.file_field.setText(str(exported))
+    dialog.keystore_password.setText("not the password")
+    dialog.submit()
+    await until(lambda: dialog.error.isVisible())
+    assert "password" in dialog.error.text().lower()
+    assert dialog.file_field.text() == str(exported)
+    dialog.keystore_password.setText(PASSWORD)
+    dialog.submit()
+    await until(lambda: dialog.result() == 1)
+    assert registry.get("from-file").address == SECOND
+    assert registry.unlock("from-file", PASSWORD).hex() == SECOND_KEY
