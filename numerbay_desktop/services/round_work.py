@@ -25,6 +25,7 @@ is signed that the pipeline's simulation says reverts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ LENS_ABI = ContractAbi.load("VaultLens")
 FACTORY_ABI = ContractAbi.load("VaultFactory")
 STAKING_ABI = ContractAbi.load("LocalAtomicStaking")
 _MINED_OK = (TxState.INCLUDED, TxState.CONFIRMED, TxState.FINALIZED)
+_REPLACED_RECHECKS = 5
+_RECHECK_DELAY_S = 0.4
 APPLY_MAX = 64
 FULFILL_MAX = 50
 
@@ -321,6 +324,9 @@ class RoundWorkService:
     async def _send(self, prepared: Prepared, signer: TxSigner, action: str, what: str,
                     round_id: int | None, amount: int | None, is_done: Any) -> ActionResult:
         slots = await self.pipeline.sign(prepared, signer)
+        # Two keepers building the same call at the same nonce sign the very same bytes
+        # (deterministic signatures): the node already knowing it means another was first.
+        sent_by_other = await self.chain.get_transaction(slots[-1].hashes[-1]) is not None
         try:
             await self.pipeline.send(slots)
         except ChainError as error:  # e.g. "nonce too low": another keeper was first
@@ -333,14 +339,27 @@ class RoundWorkService:
             raise RoundWorkError(f"{what} failed: {error}") from None
         status = await self.pipeline.wait(slots[-1], until=TxState.INCLUDED,
                                           timeout_s=self.wait_timeout_s)
+        for _ in range(_REPLACED_RECHECKS):
+            # A node may count the nonce as used a moment before it serves the receipt
+            # (anvil under load): "replaced" is confirmed by looking again.
+            if status.state is not TxState.REPLACED:
+                break
+            await asyncio.sleep(_RECHECK_DELAY_S)
+            status = await self.pipeline.poll(slots[-1])
         receipt = status.receipt
         succeeded = status.state in _MINED_OK and receipt is not None and receipt.succeeded
         if not succeeded:  # reverted, or replaced by another transaction at its nonce
             if await is_done():
                 return ActionResult(action, False, f"{what}: already done by another "
-                                    "transaction.", round_id, amount, status.tx_hash, True)
+                                    f"transaction (ours is {status.state.value}: "
+                                    f"{status.message or 'no detail'}).", round_id, amount,
+                                    status.tx_hash, True)
             raise RoundWorkError(f"{what} did not happen: the transaction {status.tx_hash} is "
                                  f"{status.state.value}.")
+        if sent_by_other:
+            return ActionResult(action, False, f"{what}: already done by the same transaction "
+                                f"from another keeper ({status.tx_hash}).", round_id, amount,
+                                status.tx_hash, True)
         return ActionResult(action, True, f"{what} (transaction {status.tx_hash}).",
                             round_id, amount, status.tx_hash)
 

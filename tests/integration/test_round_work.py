@@ -86,7 +86,7 @@ async def test_stake_then_settle_after_resolution(
         assert "64" in proposal.explain()
 
         result = await service.stake_this_round(vault, owner)
-        assert result.done and result.round_id == round_number, result
+        assert result.done and result.round_id == round_number, result.message
         staked = events(world, str(result.tx_hash), "RoundStaked")
         assert [(e["round_id"], e["amount"]) for e in staked] == [
             (round_number, proposal.amount)]
@@ -106,7 +106,7 @@ async def test_stake_then_settle_after_resolution(
 
         results = await service.settle_ready(vault, owner)
         settle = next(r for r in results if r.action == "settle" and r.round_id == round_number)
-        assert settle.done
+        assert settle.done, settle.message
         settled = events(world, str(settle.tx_hash), "RoundSettled")
         assert round_number in [e["round_id"] for e in settled]
         mine = next(e for e in settled if e["round_id"] == round_number)
