@@ -166,6 +166,12 @@ class CreateAccountDialog(FormDialog):
         self.grid.setVerticalSpacing(8)
         layout.addWidget(self.grid_frame)
         self.written_box = QCheckBox(self.tr("I have written down all the words, in order"))
+        self.written_box.setStyleSheet(
+            f"QCheckBox::indicator {{ width: 14px; height: 14px; border-radius: 3px;"
+            f" border: 1px solid {palette.text_faint}; background: {palette.surface}; }}"
+            f" QCheckBox::indicator:checked {{ background: {palette.accent};"
+            f" border-color: {palette.accent}; }}"
+        )
         self.written_box.toggled.connect(lambda _on: self._update_buttons())
         layout.addWidget(self.written_box)
         layout.addStretch(1)

@@ -67,6 +67,14 @@ class WelcomeDialog(QDialog):
         self.url_errors: dict[str, QLabel] = {}
         self.url_holders: dict[str, QWidget] = {}
         self.group = QButtonGroup(self)
+        palette = current_palette()
+        # Fusion's radio indicator barely shows on the dark theme: draw it in theme colours.
+        self.setStyleSheet(
+            f"QRadioButton::indicator {{ width: 14px; height: 14px; border-radius: 8px;"
+            f" border: 1px solid {palette.text_faint}; background: {palette.surface}; }}"
+            f" QRadioButton::indicator:checked {{ border: 4px solid {palette.accent};"
+            f" background: {palette.on_accent}; width: 8px; height: 8px; }}"
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 24)
@@ -136,6 +144,7 @@ class WelcomeDialog(QDialog):
                 f"color: {palette.success}; border: 1px solid {palette.success}; "
                 "border-radius: 9px; padding: 1px 8px; font-size: 8.5pt; font-weight: 600;"
             )
+            badge.setMinimumHeight(22)  # room for its rounded border next to the radio
             row.addWidget(badge)
         row.addStretch(1)
         layout.addLayout(row)
