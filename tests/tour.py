@@ -173,10 +173,10 @@ def accounts_create_details(tour: Tour) -> None:
     dialog.password_field.setText("river maple 7")  # type: ignore[attr-defined]
 
 
-def _demo_create(tour: Tour) -> object:
+def _demo_create(tour: Tour, theme: str = "light") -> object:
     from numerbay_desktop.ui.account_create import CreateAccountDialog
 
-    page = _accounts_page(tour)
+    page = _accounts_page(tour, theme)
     dialog = CreateAccountDialog(page.registry, page, demo_phrase=TOUR_DEMO_PHRASE)  # type: ignore[attr-defined]
     _open(tour, dialog)
     dialog.name_field.setText("staking-2")
@@ -228,10 +228,10 @@ def accounts_contact_lookalike(tour: Tour) -> None:
     dialog.submit()  # type: ignore[attr-defined]
 
 
-def welcome(tour: Tour, network: str = "devnet") -> None:
+def welcome(tour: Tour, network: str = "devnet", theme: str = "light") -> None:
     from numerbay_desktop.ui.welcome import WelcomeDialog
 
-    apply_theme(tour.app, "light")
+    apply_theme(tour.app, theme)
     dialog = _open(tour, WelcomeDialog(tour.data_dir / "welcome-tour", tour.window))
     if network == "mainnet":
         dialog.radios["mainnet"].setChecked(True)  # type: ignore[attr-defined]
@@ -254,6 +254,9 @@ STOPS.extend([
     Stop("accounts_dark", accounts_dark),
     Stop("welcome", welcome, _dialog, close_dialog),
     Stop("welcome_mainnet_url", lambda tour: welcome(tour, "mainnet"), _dialog, close_dialog),
+    Stop("accounts_create_phrase_demo_dark", lambda tour: _demo_create(tour, "dark") and None,
+         _dialog, close_dialog),
+    Stop("welcome_dark", lambda tour: welcome(tour, theme="dark"), _dialog, close_dialog),
 ])
 
 
