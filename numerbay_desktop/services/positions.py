@@ -1,11 +1,14 @@
-"""An account's positions across vaults: its lots (lens `lots_of` + `lot`), mapped to
+"""An account's positions across vaults: its lots (lot ids + lens `lot`), mapped to
 `core.portfolio.Lot`, with totals, allocation, claimable NMR, pending exits and the inputs
 of the portfolio's alerts. Two requests pinned at one block (three with many vaults):
 
-1. the pin, `lens.lots_of(vault, account)` and `vault.claimable(account)` of every vault;
+1. the pin, `factory.lens()`, and `vault.account_lot_words(account)` (the open lot ids, as
+   `VaultLens.lots_of` reads them) and `vault.claimable(account)` of every vault;
 2. `lens.lot(vault, id)` of each open lot, `lens.vault_info` of the held vaults, the block
-   time, and the account's events (Deposit, DepositCancelled, ExitRequested, ExitFulfilled
-   by owner topic; FeesCharged and RoundStaked of the vaults) in one batch.
+   time, and the account's events (Deposit, DepositCancelled, ExitRequested, ExitFulfilled,
+   Claimed by owner topic; FeesCharged, RoundStaked, RoundSettled of the vaults) in one batch;
+3. block times of the held vaults' last RoundStaked (missed-rounds alert), cached by block,
+   so usually no request at all.
 
     positions = PositionsService(client, cache)
     p = await positions.load(account, vaults)     # vaults: the marketplace's addresses
@@ -73,7 +76,8 @@ class PendingExit:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # "pending_schedule", "low_staked_fraction", "stalled", "commitment_ending"
+    kind: str  # "pending_schedule", "low_staked_fraction", "stalled", "missed_rounds",
+    # "commitment_ending"
     vault: str
     message: str
     lot_id: int | None = None
@@ -118,6 +122,7 @@ class PositionsService:
         start_block: int = 0,
         commitment_alert_days: int = 14,
         low_staked_bps: int = 2_500,
+        missed_round_days: int = 2,
         log_span: int = 10_000,
     ) -> None:
         factory = client.network.factory
@@ -134,25 +139,23 @@ class PositionsService:
         self.start_block = start_block
         self.commitment_alert_days = commitment_alert_days
         self.low_staked_bps = low_staked_bps
+        self.missed_round_days = missed_round_days
         self.log_span = log_span
-        self._lens: str | None = None  # factory.lens(), read once
 
     async def load(self, account: str, vaults: Sequence[str]) -> Portfolio:
         account = str(to_checksum_address(account))
         vaults = [str(to_checksum_address(v)) for v in vaults]
-        if self._lens is None:
-            session, (lens_address,) = await self.client.pin_and_read(
-                [self.factory.read("lens")]
-            )
-            self._lens = str(_value(lens_address))
-            first = await session.try_read_many(self._first_reads(account, vaults))
-        else:
-            session, first = await self.client.pin_and_read(self._first_reads(account, vaults))
+        # The vault's own packed lot-slot words need no lens address, so the lens, the
+        # account's lot ids and its claimable NMR all ride in the pinning aggregate3.
+        session, first = await self.client.pin_and_read(
+            [self.factory.read("lens"), *self._first_reads(account, vaults)]
+        )
         block = session.block_number
-        lens = self.lens_abi.at(self._lens)
-        lot_ids = [_value(v) for v in first[: len(vaults)]]
+        lens = self.lens_abi.at(str(_value(first[0])))
+        words = [_value(v) for v in first[1 : 1 + len(vaults)]]
+        lot_ids = [_lot_ids(w) for w in words]
         claimable = {
-            v: int(_value(c)) for v, c in zip(vaults, first[len(vaults):], strict=True)
+            v: int(_value(c)) for v, c in zip(vaults, first[1 + len(vaults):], strict=True)
             if _value(c)
         }
         open_lots = [(v, int(i)) for v, ids in zip(vaults, lot_ids, strict=True) for i in ids]
@@ -186,12 +189,12 @@ class PositionsService:
         fresh = [e for part in logs for e in vault_events.decode_all(part)]
         store.merge(start, block, fresh)
         events = [e for e in store.events if e.name in OWNER_EVENTS or e.name in VAULT_EVENTS]
-        return self._assemble(account, block, chain_time, views, infos, claimable, events)
+        last_stake = await self._last_stake_times(events, set(infos))
+        return self._assemble(account, block, chain_time, views, infos, claimable, events,
+                              last_stake)
 
     def _first_reads(self, account: str, vaults: Sequence[str]) -> list[BoundRead]:
-        assert self._lens is not None
-        lens = self.lens_abi.at(self._lens)
-        return [lens.read("lots_of", v, account) for v in vaults] + [
+        return [self.vault_abi.at(v).read("account_lot_words", account) for v in vaults] + [
             self.vault_abi.at(v).read("claimable", account) for v in vaults
         ]
 
@@ -200,6 +203,17 @@ class PositionsService:
         return f"{self.client.network.chain_id}|positions|{account.lower()}|{digest}"
 
     # ---------------------------------------------------------------- assembly
+
+    async def _last_stake_times(
+        self, events: Sequence[VaultEvent], held: set[str]
+    ) -> dict[str, int]:
+        """When each held vault last staked a round (its last RoundStaked's block time)."""
+        last: dict[str, int] = {}
+        for e in events:
+            if e.name == "RoundStaked" and e.vault in held:
+                last[e.vault] = e.block_number
+        times = await self._block_times(sorted(set(last.values())))
+        return {v: times[b] for v, b in last.items()}
 
     def _assemble(
         self,
@@ -210,6 +224,7 @@ class PositionsService:
         infos: dict[str, dict[str, Any]],
         claimable: dict[str, int],
         events: Sequence[VaultEvent],
+        last_stake: dict[str, int] | None = None,
     ) -> Portfolio:
         deposits: dict[tuple[str, int], VaultEvent] = {}
         returned: dict[tuple[str, int], int] = defaultdict(int)
@@ -270,7 +285,7 @@ class PositionsService:
             terms=tuple(terms), positions=tuple(portfolio.positions(lots)),
             totals=portfolio.totals(lots), allocation=portfolio.allocation(lots),
             claimable=claimable, pending_exits=pending,
-            alerts=tuple(self._alerts(lots, infos, now)), vault_infos=infos,
+            alerts=tuple(self._alerts(lots, infos, now, last_stake or {})), vault_infos=infos,
             events=tuple(e for e in events if e.name in OWNER_EVENTS
                          or (e.vault, int(e.args.get("lot_id", -1))) in deposits
                          or (e.name == "RoundSettled" and e.vault in {v for v, _ in deposits})),
@@ -289,11 +304,22 @@ class PositionsService:
                            lot.state is LotState.FINAL, waits)
 
     def _alerts(
-        self, lots: Sequence[Lot], infos: dict[str, dict[str, Any]], now: int
+        self,
+        lots: Sequence[Lot],
+        infos: dict[str, dict[str, Any]],
+        now: int,
+        last_stake: dict[str, int],
     ) -> list[Alert]:
         alerts: list[Alert] = []
         for vault, info in sorted(infos.items()):
             name = str(info["model_name"])
+            staked_at = last_stake.get(vault)
+            if (staked_at is not None and now - staked_at > self.missed_round_days * DAY
+                    and not info["paused"] and not info["shut_down"]):
+                days = (now - staked_at) // DAY
+                alerts.append(Alert("missed_rounds", vault,
+                                    f"{name}: no round staked for {days} days (daily rounds "
+                                    "were missed).", when=staked_at))
             eta = int(info["pending_eta"])
             if eta:
                 alerts.append(Alert("pending_schedule", vault,
@@ -378,6 +404,14 @@ class PositionsService:
             if self.cache is not None:
                 self.cache.put_many({f"{prefix}{b}": t for b, t in fresh.items()})
         return found
+
+
+def _lot_ids(words: Sequence[int]) -> list[int]:
+    """Open lot ids from `account_lot_words`: 16 slots of 32 bits, as VaultLens.lots_of."""
+    return [
+        lot_id for word in words for i in range(8)
+        if (lot_id := (int(word) >> (32 * i)) & 0xFFFFFFFF)
+    ]
 
 
 def _value(value: Any) -> Any:

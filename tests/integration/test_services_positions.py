@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from numerbay_desktop.core import portfolio
 from numerbay_desktop.core.portfolio import LotState
 from numerbay_desktop.services.marketplace import MarketplaceService
 from numerbay_desktop.services.positions import PositionsService
+from numerbay_desktop.store.cache import Cache
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,7 +31,7 @@ async def client(devnet_world: Any) -> AsyncIterator[ChainClient]:
 
 
 async def test_positions_of_the_busiest_stakers_match_the_lens(
-    devnet_world: Any, client: ChainClient
+    devnet_world: Any, client: ChainClient, tmp_path: Path
 ) -> None:
     view = await MarketplaceService(client).read_chain()
     deposits = Counter(
@@ -37,7 +39,7 @@ async def test_positions_of_the_busiest_stakers_match_the_lens(
         if e.name == "Deposit"
     )
     lens = ContractAbi.load("VaultLens").at(view.lens)
-    service = PositionsService(client)
+    service = PositionsService(client, Cache(tmp_path / "c.sqlite3"))
     exits_seen = closed_seen = 0
     for account, _ in deposits.most_common(4):
         before = client.stats.http_requests
@@ -71,7 +73,7 @@ async def test_positions_of_the_busiest_stakers_match_the_lens(
             assert pending.final == (not pending.waits_for)
         for alert in p.alerts:
             assert alert.vault in p.vault_infos and alert.message
-        # A second load reads only new blocks' events, in two requests.
+        # A second load reads only new blocks' events (block times cached), in two requests.
         before = client.stats.http_requests
         again = await service.load(account, view.vaults)
         assert client.stats.http_requests - before <= 2

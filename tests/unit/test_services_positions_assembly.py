@@ -65,7 +65,8 @@ def test_lots_fees_exits_and_alerts() -> None:
         _event("RoundStaked", 6, seq=6, round_id=1_400, amount=WAD, submission_hash="0x"),
     ]
     views = [_view(1, 2), _view(2, 3, exit_seq=7, unlock_time=NOW - DAY, value=40 * WAD)]
-    p = service._assemble(ACCOUNT, 10, NOW, views, {VAULT: _info()}, {VAULT: 5 * WAD}, events)
+    p = service._assemble(ACCOUNT, 10, NOW, views, {VAULT: _info()}, {VAULT: 5 * WAD}, events,
+                          {VAULT: NOW - 3 * DAY})
     by_id = {lot.lot_id: lot for lot in p.lots}
     assert by_id[1].principal == 100 * WAD and by_id[1].fees_paid == 3 * WAD
     assert by_id[2].state is LotState.EXITING
@@ -76,7 +77,8 @@ def test_lots_fees_exits_and_alerts() -> None:
     assert [(w.seq, w.round_id) for w in exit_.waits_for] == [(6, 1_400), (7, None)]
     kinds = {a.kind: a for a in p.alerts}
     assert set(kinds) == {"pending_schedule", "stalled", "low_staked_fraction",
-                          "commitment_ending"}
+                          "commitment_ending", "missed_rounds"}
+    assert "3 days" in kinds["missed_rounds"].message
     assert kinds["pending_schedule"].when == NOW + 2 * DAY
     assert kinds["commitment_ending"].lot_id == 1
     assert "10.0%" in kinds["low_staked_fraction"].message
@@ -86,5 +88,6 @@ def test_lots_fees_exits_and_alerts() -> None:
 def test_a_healthy_vault_raises_no_alert() -> None:
     service = PositionsService(_Client(), commitment_alert_days=1)  # type: ignore[arg-type]
     info = _info(pending_eta=0, stalled=False, at_stake=800 * WAD)
-    p = service._assemble(ACCOUNT, 10, NOW, [_view(1, 2)], {VAULT: info}, {}, [])
+    p = service._assemble(ACCOUNT, 10, NOW, [_view(1, 2)], {VAULT: info}, {}, [],
+                          {VAULT: NOW - DAY})
     assert p.alerts == () and p.pending_exits == ()
