@@ -75,7 +75,7 @@ class RoundWorkError(NumerbayError):
 class ActionResult:
     """What one action did, in plain words."""
 
-    action: str  # "stake", "settle", "sync", "apply", "fulfill", "none"
+    action: str  # "stake", "settle", "sync", "write_off", "apply", "fulfill", "none"
     done: bool  # True: this call sent a transaction that succeeded
     message: str
     round_id: int | None = None
@@ -244,6 +244,7 @@ class RoundWorkService:
     ) -> StakePlan | ActionResult:
         """Everything up to the review: a StakePlan, or an ActionResult saying why there is
         nothing to stake (already staked, no open round, no submission, nothing free)."""
+        await self._await_own_pending(sender)
         state = await self.read_vault(vault)
         opened = await self._open_round(state)
         if opened is None:
@@ -266,7 +267,7 @@ class RoundWorkService:
                                 f"{round_id}; nothing to stake.", round_id=round_id)
         auth = await self.numerai.stake_auth(submission.id, state.vault,
                                              Decimal(amount).scaleb(-18))
-        await self._verify(auth, state, round_id, amount)
+        await self.verify_authorization(auth, state, round_id, amount)
         intent = TxIntent(state.vault, VAULT_ABI.at(state.vault).calldata(
             "stake_round", auth.struct().as_tuple(), amount, bytes.fromhex(auth.signature[2:])),
             label=f"Stake {nmr_text(amount)} on round {round_id}")
@@ -280,8 +281,8 @@ class RoundWorkService:
             raise RoundWorkError(f"Staking round {round_id} would fail: {error}") from None
         return StakePlan(state.vault, round_id, amount, proposal, auth, prepared)
 
-    async def _verify(self, auth: StakeAuthorization, state: VaultState, round_id: int,
-                      amount: int) -> None:
+    async def verify_authorization(self, auth: StakeAuthorization, state: VaultState,
+                                   round_id: int, amount: int) -> None:
         """Our EIP-712 encoding must give the served digest; the signer must be the staking
         contract's; the authorization must name this vault, its model and this round."""
         struct = auth.struct()
@@ -302,6 +303,20 @@ class RoundWorkService:
                 or struct.round_id != round_id or struct.max_amount < amount):
             raise RoundWorkError("Numerai's authorization is for another vault, model, round "
                                  "or amount; nothing was staked.")
+
+    async def _await_own_pending(self, sender: str) -> None:
+        """Another process sending from this account (a second keeper) may have a transaction
+        in flight: let it be mined first, so our checks and simulation see its effect."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_timeout_s
+        while loop.time() < deadline:
+            pending, mined = await asyncio.gather(
+                self.chain.get_transaction_count(sender, "pending"),
+                self.chain.get_transaction_count(sender, "latest"))
+            if pending <= mined:
+                return
+            log.info("waiting for %d pending transaction(s) of %s", pending - mined, sender)
+            await asyncio.sleep(_RECHECK_DELAY_S)
 
     async def _staked(self, vault: str, round_id: int) -> bool:
         words = await self.chain.read(VAULT_ABI.at(vault).read("state_words"))
@@ -417,6 +432,16 @@ class RoundWorkService:
     async def _apply_and_fulfill(self, vault: str, signer: TxSigner) -> list[ActionResult]:
         results = []
         vault_at = VAULT_ABI.at(vault)
+        write_off = vault_at.calldata("write_off")
+        try:  # reverts unless the next sequence waited longer than max_settle_delay
+            await self.chain.call(TxRequest(vault, write_off, sender=signer.address))
+        except ChainError:
+            pass
+        else:
+            results.append(await self._call(
+                vault, signer, "write_off", write_off,
+                "Wrote off the oldest unsettled round (no result within the settle delay)",
+                None))
         for action, data, what in (
             ("apply", vault_at.calldata("apply", APPLY_MAX), "Applied {n} recorded rounds"),
             ("fulfill", vault_at.calldata("fulfill", FULFILL_MAX), "Fulfilled {n} final exits"),
@@ -443,6 +468,12 @@ class RoundWorkService:
         chain shows the work done meanwhile."""
 
         async def done() -> bool:
+            if action == "write_off":
+                try:
+                    await self.chain.call(TxRequest(vault, data, sender=signer.address))
+                except ChainError:
+                    return True  # nothing (left) to write off
+                return False
             if round_id is None:  # apply / fulfill: done once nothing is left to do
                 return await self._no_work_left(vault, signer.address, data)
             state = await self.read_vault(vault)
@@ -450,6 +481,7 @@ class RoundWorkService:
                       if u.facts.round_id == round_id), None)
             return j is not None and j.facts.recorded
 
+        await self._await_own_pending(signer.address)
         try:
             prepared = await self.pipeline.prepare(signer.address,
                                                    [TxIntent(vault, data, label=what)])

@@ -1,10 +1,12 @@
-"""RoundWorkService on the devnet world: the owner stakes the next open round with the
-proposed amount (RoundStaked), a second attempt finds it already staked, and after the round
-resolves (chain clock moved, local Numerai ticked) `settle_ready` books it (RoundSettled)."""
+"""RoundWorkService on the devnet world: a tampered or foreign-signed authorization is refused;
+the owner stakes the next open round with the proposed amount (RoundStaked), a second attempt
+finds it already staked, and after the round resolves (chain clock moved, local Numerai
+ticked) `settle_ready` books it (RoundSettled) and a second pass sends nothing."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,17 @@ from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.events import decode_log, parse_log
 from numerbay_desktop.chain.networks import devnet_from_world
 from numerbay_desktop.chain.txflow import TxPipeline
+from numerbay_desktop.core import abs as abs_codec
 from numerbay_desktop.devnet.round_work import round_time
 from numerbay_desktop.devnet.scenario import key_of
 from numerbay_desktop.numerai.client import NumeraiClient
 from numerbay_desktop.services.round_calendar import RoundState
-from numerbay_desktop.services.round_work import RoundWorkService
+from numerbay_desktop.services.round_work import RoundWorkError, RoundWorkService
 from numerbay_desktop.services.tx_signing import KeySigner
 from numerbay_desktop.store.nonce_journal import NonceJournal
 
 pytestmark = pytest.mark.asyncio
+WAD = 10**18
 
 
 def open_next_round(world: Any) -> int:
@@ -79,6 +83,25 @@ async def test_stake_then_settle_after_resolution(
         assert rows[0].round_id == round_number and rows[0].state is RoundState.OPEN
         assert any(r.state is RoundState.SETTLED for r in rows)
         assert any(r.state is RoundState.RESOLVING for r in rows)
+
+        # Our own EIP-712 encoding must reproduce the served digest; the signer must be the
+        # staking contract's. A changed field or another signer is refused.
+        state = await service.read_vault(vault)
+        submission = next(s for s in await numerai.submissions(state.numerai_model_id)
+                          if s.round_number == round_number)
+        auth = await numerai.stake_auth(submission.id, vault, Decimal(1))
+        await service.verify_authorization(auth, state, round_number, WAD)
+        more = auth.model_copy(update={"max_amount_wei": 2 * WAD})
+        with pytest.raises(RoundWorkError, match="not our own encoding"):
+            await service.verify_authorization(more, state, round_number, WAD)
+        stranger = b"\x11" * 32
+        signature = abs_codec.sign_authorization(stranger, auth.struct(), chain_id=31337,
+                                                 verifying_contract=state.staking)
+        forged = auth.model_copy(update={"signature": "0x" + signature.hex()})
+        with pytest.raises(RoundWorkError, match="authorization signer"):
+            await service.verify_authorization(forged, state, round_number, WAD)
+        with pytest.raises(RoundWorkError, match="another vault, model, round or amount"):
+            await service.verify_authorization(auth, state, round_number, 2 * WAD)
 
         proposal = await service.propose_stake(vault)
         assert proposal.amount > 0 and proposal.refusal is None
