@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from numerbay_desktop.store.logfiles import install_file_logging, remove_file_logging
 from numerbay_desktop.ui.account_create import CreateAccountDialog
@@ -166,6 +167,9 @@ async def test_watch_only_refuses_a_bad_checksum(main_window: Any, tmp_path: Pat
     card_text = " ".join(label.text() for label in page.cards["cold"].findChildren(type(
         dialog.error)))
     assert "watch-only" in card_text and FIRST in card_text
+    copy = next(b for b in page.cards["cold"].findChildren(QPushButton) if b.text() == "Copy")
+    copy.click()
+    assert QGuiApplication.clipboard().text() == FIRST and copy.text() == "Copied"
 
 
 async def test_delete_moves_the_keystore_to_the_trash(main_window: Any, tmp_path: Path) -> None:

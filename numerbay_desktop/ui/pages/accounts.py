@@ -229,7 +229,8 @@ class AccountsPage(Page):
         def copy() -> None:
             QGuiApplication.clipboard().setText(address)
             button.setText(self.tr("Copied"))
-            QTimer.singleShot(1500, lambda: button.setText(self.tr("Copy")))
+            # The button as context: no callback once a reload has deleted it.
+            QTimer.singleShot(1500, button, lambda: button.setText(self.tr("Copy")))
 
         button.clicked.connect(copy)
         return button
