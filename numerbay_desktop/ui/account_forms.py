@@ -183,6 +183,11 @@ class FormDialog(QDialog):
         self.operation = BackgroundOp(self, op).success(succeeded).failure(failed)
         self.operation.with_progress(label).run()
 
+    def reject(self) -> None:
+        if self.busy:
+            return  # a key is being written: closing now would hide whether it was saved
+        super().reject()
+
     def begin_busy(self, label: str) -> Callable[[], None]:
         """BackgroundOp's progress hook: this dialog shows its own busy bar already."""
         return lambda: None
