@@ -1,6 +1,7 @@
 """`numerbay keeper run --once`: two keeper processes at once, each with its own data folder,
 both as the vault's operator; the vault stakes the open round exactly once, both exit 0 and
-say what happened, and no secret reaches their logs."""
+say what happened, and no secret reaches their logs; an account that is neither the vault's
+owner nor its operator is refused (exit 2)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ def staked_rounds(world: Any, vault: str, from_block: int) -> list[int]:
     return [int(e.args["round_id"]) for e in decoded if e is not None and e.name == "RoundStaked"]
 
 
-def keeper_folder(tmp_path: Path, name: str, api_token: str) -> tuple[Path, list[str]]:
+def keeper_folder(tmp_path: Path, name: str, api_token: str,
+                  key: str = OPERATOR_KEY) -> tuple[Path, list[str]]:
     folder = tmp_path / name
-    AccountRegistry(folder, scrypt=CHEAP).import_private_key("operator", OPERATOR_KEY, PASSWORD)
+    AccountRegistry(folder, scrypt=CHEAP).import_private_key("operator", key, PASSWORD)
     (folder / "password.txt").write_text(PASSWORD + "\n", encoding="utf-8")
     (folder / "numerai.key").write_text(api_token + "\n", encoding="utf-8")
     return folder, ["--account", "operator", "--password-file", str(folder / "password.txt"),
@@ -61,15 +63,17 @@ def test_two_keepers_at_once_stake_the_round_once(devnet: Any, tmp_path: Path) -
     token = f"{entry['public_id']}${entry['secret']}"
     env = {k: v for k, v in os.environ.items()
            if k not in ("NUMERBAY_NUMERAI_PUBLIC_ID", "NUMERBAY_NUMERAI_SECRET_KEY")}
-    processes = []
-    for name in ("keeper-a", "keeper-b"):
-        folder, extra = keeper_folder(tmp_path, name, token)
+
+    def keeper(name: str, key: str = OPERATOR_KEY) -> subprocess.Popen[str]:
+        folder, extra = keeper_folder(tmp_path, name, token, key)
         command = [sys.executable, "-m", "numerbay_desktop.cli", "--data-dir", str(folder),
                    "keeper", "run", "--vault", vault, "--once", "--rpc-url",
                    world.anvil.rpc_url, "--numerai-url", world.server.url, *extra]
-        processes.append(subprocess.Popen(
+        return subprocess.Popen(
             command, cwd=REPO, env={**env, "NUMERBAY_DATA_DIR": str(folder)},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    processes = [keeper("keeper-a"), keeper("keeper-b")]
     outputs = [p.communicate(timeout=300) for p in processes]
     logs = [out + err for out, err in outputs]
     for process, text in zip(processes, logs, strict=True):
@@ -85,3 +89,8 @@ def test_two_keepers_at_once_stake_the_round_once(devnet: Any, tmp_path: Path) -
     assert len(stake_lines) == 2 and all(f"round {number}" in line.lower() for line in stake_lines)
     assert sum("stake: Staked" in line and "already" not in line for line in stake_lines) == 1
     assert sum("already" in line for line in stake_lines) == 1, stake_lines
+
+    # An account that is neither owner nor operator is told so, and nothing is sent.
+    stranger = keeper("stranger", "0x" + "6f" * 32)
+    _, err = stranger.communicate(timeout=300)
+    assert stranger.returncode == 2 and "neither the vault's owner nor its operator" in err, err
