@@ -3,7 +3,9 @@
     service = RoundWorkService(chain, numerai, pipeline)    # ChainClient, NumeraiClient, TxPipeline
     rows = await service.calendar(vault)                    # list[CalendarRow], newest first
     proposal = await service.propose_stake(vault)           # StakeProposal (+ .explain())
-    plan = await service.prepare_stake(vault, sender)       # for the review dialog: plan.prepared
+    plan = await service.prepare_stake(vault, sender, amount=None)  # StakePlan, or an
+                                                            # ActionResult: nothing to stake
+    # (the UI shows plan.prepared.review and plan.proposal.explain(), then:)
     result = await service.send(plan, signer)               # ActionResult (plain words)
     result = await service.stake_this_round(vault, signer)  # prepare + send (the keeper)
     results = await service.settle_ready(vault, signer)     # settle / sync / apply / fulfill
