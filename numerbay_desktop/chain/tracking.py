@@ -95,6 +95,15 @@ async def observe(
         if found is not None:
             return await _mined_status(client, *found, nonce, head.number, confirmations)
         if not any(r is not None for r in receipts):
+            # A node may count the nonce as used a moment before it serves the receipt:
+            # while it still knows one of ours by hash, ours is the one being mined.
+            for tx_hash in reversed(candidates):
+                if await client.get_transaction(tx_hash) is not None:
+                    return TxStatus(
+                        TxState.PENDING, tx_hash, nonce, reorged=reorged,
+                        base_fee=head.base_fee_per_gas,
+                        message="Mined moments ago; waiting for the node's receipt.",
+                    )
             return TxStatus(
                 TxState.REPLACED, newest, nonce, reorged=reorged,
                 message=f"Another transaction with nonce {nonce} was mined instead of this one.",
