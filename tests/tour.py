@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "artifacts" / "tour"
@@ -259,6 +260,63 @@ STOPS.extend([
     Stop("welcome_dark", lambda tour: welcome(tour, theme="dark"), _dialog, close_dialog),
 ])
 
+
+
+# --- Offline signing (issue 7): the demo request of tests/gui/offline_demo.py, no chain needed.
+def _offline_page(tour: Tour, theme: str = "light") -> Any:
+    from tests.gui.offline_demo import configure, demo_request
+
+    apply_theme(tour.app, theme)
+    tour.window.refresh_theme()
+    page = tour.window.page("offline_signing")
+    configure(page, tour.data_dir)
+    tour.window.show_page("offline_signing")
+    if "offline_request" not in tour.state:
+        tour.state["offline_request"] = demo_request(page)
+    return page
+
+
+def offline_prepare(tour: Tour) -> None:
+    page = _offline_page(tour)
+    page.show_request(tour.state["offline_request"])
+
+
+def offline_sign(tour: Tour, theme: str = "light") -> None:
+    from tests.gui.offline_demo import KEY
+
+    page = _offline_page(tour, theme)
+    page.load_offline_request(tour.state["offline_request"].to_json())
+    page.sign_with_key(KEY)
+
+
+def offline_tampered(tour: Tour) -> None:
+    from tests.gui.offline_demo import lying_request
+
+    page = _offline_page(tour)
+    page.load_offline_request(lying_request(tour.state["offline_request"]).to_json())
+
+
+def offline_broadcast(tour: Tour) -> None:
+    from tests.gui.offline_demo import KEY
+
+    page = _offline_page(tour)
+    request = tour.state["offline_request"]
+    page.load_offline_request(request.to_json())
+    response = page.sign_with_key(KEY)
+    page.show_request(request)
+    page.response_import.import_text(response.to_json())
+
+
+STOPS += [
+    Stop("offline_signing_prepare", offline_prepare),
+    Stop("offline_signing_sign_review", lambda tour: _offline_page(tour).load_offline_request(
+        tour.state["offline_request"].to_json())),
+    Stop("offline_signing_signed", offline_sign),
+    Stop("offline_signing_tampered", offline_tampered),
+    Stop("offline_signing_broadcast", offline_broadcast),
+    Stop("offline_signing_signed_dark", lambda tour: offline_sign(tour, "dark"),
+         after=lambda tour: apply_theme(tour.app, "light")),
+]
 
 async def settle(app: QApplication, seconds: float = 0.05) -> None:
     """Let layouts, style polish and pending paints finish before a photo."""

@@ -5,16 +5,16 @@
     parts = decode_qr_image(Path("photo.png"))  # every QR text found (zxing-cpp)
 
 A phone or another copy of the app scans the frames in any order (`URDecoder` reassembles
-them). The QR is painted module by module from segno's matrix, with the white quiet zone a
-scanner needs, so it is crisp at any size and in the dark theme.
+them). Each frame is segno's matrix as an image (one pixel per module, with the white quiet
+zone a scanner needs), scaled by whole pixels without smoothing: crisp, also in the dark theme.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from numerbay_desktop.core.errors import InvalidInput
@@ -24,40 +24,51 @@ FRAME_MS = 300
 QUIET_ZONE = 4  # modules of white around the code (the QR standard's minimum)
 
 
+def matrix_image(matrix: list[bytearray]) -> QImage:
+    """The QR with its quiet zone as a 1-pixel-per-module grayscale image."""
+    side = len(matrix) + 2 * QUIET_ZONE
+    white = b"\xff"
+    blank = white * side
+    rows = [blank] * QUIET_ZONE
+    for line in matrix:
+        modules = bytes(0 if dark else 255 for dark in line)
+        rows.append(white * QUIET_ZONE + modules + white * QUIET_ZONE)
+    rows += [blank] * QUIET_ZONE
+    data = b"".join(rows)
+    return QImage(data, side, side, side, QImage.Format.Format_Grayscale8).copy()
+
+
 class QrCanvas(QWidget):
-    """One QR matrix, painted square and centred."""
+    """One QR code, painted square, centred and unsmoothed (crisp module edges).
+
+    The code is drawn as one image per frame: painting thousands of small rectangles
+    through PySide6 (6.12) leaks references to None, which aborts Python at exit.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.matrix: list[bytearray] = []
+        self.image: QImage | None = None
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:
         return QSize(280, 280)
 
-    def set_matrix(self, matrix: list[bytearray]) -> None:
-        self.matrix = matrix
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.matrix:
+        if self.image is None:
             return
-        painter = QPainter(self)
-        modules = len(self.matrix) + 2 * QUIET_ZONE
         side = min(self.width(), self.height())
-        step = side / modules
-        left = (self.width() - side) / 2
-        top = (self.height() - side) / 2
-        painter.fillRect(QRectF(left, top, side, side), QColor("white"))
-        black = QColor("black")
-        for row, line in enumerate(self.matrix):
-            y = top + (row + QUIET_ZONE) * step
-            for column, dark in enumerate(line):
-                if dark:
-                    x = left + (column + QUIET_ZONE) * step
-                    # a hair wider than a module so no seams show between neighbours
-                    painter.fillRect(QRectF(x, y, step + 0.5, step + 0.5), black)
+        modules = self.image.width()
+        side -= side % modules  # whole pixels per module: every module the same size
+        left = (self.width() - side) // 2
+        top = (self.height() - side) // 2
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(QRect(left, top, side, side), self.image)
         painter.end()
 
 
@@ -71,7 +82,7 @@ class AnimatedQr(QWidget):
         self.caption.setProperty("role", "muted")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.parts: list[str] = []
-        self._matrices: list[list[bytearray]] = []
+        self._frames: list[QImage] = []
         self.index = 0
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
@@ -84,7 +95,7 @@ class AnimatedQr(QWidget):
 
     def set_parts(self, parts: list[str]) -> None:
         self.parts = list(parts)
-        self._matrices = [list(code.matrix) for code in qr_codes(self.parts)]
+        self._frames = [matrix_image(list(code.matrix)) for code in qr_codes(self.parts)]
         self.index = -1
         self.next_frame()
         if len(self.parts) > 1:
@@ -94,8 +105,8 @@ class AnimatedQr(QWidget):
 
     def clear(self) -> None:
         self.timer.stop()
-        self.parts, self._matrices, self.index = [], [], 0
-        self.canvas.set_matrix([])
+        self.parts, self._frames, self.index = [], [], 0
+        self.canvas.set_image(None)
         self.caption.clear()
 
     def frame_count(self) -> int:
@@ -108,7 +119,7 @@ class AnimatedQr(QWidget):
         if not self.parts:
             return
         self.index = (self.index + 1) % len(self.parts)
-        self.canvas.set_matrix(self._matrices[self.index])
+        self.canvas.set_image(self._frames[self.index])
         if len(self.parts) == 1:
             self.caption.setText(self.tr("One QR code: scan it with the other computer."))
         else:

@@ -23,12 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
-NMR = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-VAULT = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
-PASSWORD = "offline only"
-
-
 def main(data_dir: Path) -> dict[str, object]:
     from numerbay_desktop import app, offline_guard
 
@@ -37,38 +31,17 @@ def main(data_dir: Path) -> dict[str, object]:
 
     from PySide6.QtWidgets import QApplication
 
-    from numerbay_desktop.chain.networks import DEVNET
     from numerbay_desktop.ui.main_window import MainWindow
     from numerbay_desktop.ui.pages.offline_signing import OfflineSigningPage
-    from numerbay_desktop.wallet.accounts import AccountRegistry
-    from numerbay_desktop.wallet.keystore import ScryptParams, address_of_key
-    from numerbay_desktop.wallet.offline import build_request, transaction_item
     from numerbay_desktop.wallet.offline_qr import request_to_ur
-    from numerbay_desktop.wallet.signer import TxFields
+    from tests.gui.offline_demo import PASSWORD, configure, demo_request
 
     [window] = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
     status = window.status.offline_label
     page = window.page("offline_signing")
     assert isinstance(page, OfflineSigningPage)
-    network = DEVNET.with_addresses(nmr=NMR)
-    page.configure(data_dir=data_dir, network=network, names={VAULT: "Vault model-0"})
-
-    accounts = AccountRegistry(data_dir, scrypt=ScryptParams(n=2**12, r=8, p=1))
-    owner = address_of_key(KEY)
-    accounts.import_private_key("cold", KEY, PASSWORD)
-
-    registry = page.registry_for(network.chain_id)
-    approve = bytes.fromhex("095ea7b3") + bytes(12) + bytes.fromhex(VAULT[2:]) + (
-        10 * 10**18).to_bytes(32, "big")
-    deposit = bytes.fromhex("2505c3d9") + b"".join(
-        n.to_bytes(32, "big") for n in (10 * 10**18, 0, 10_000, 10_000))
-    fees = {"gas": 200_000, "max_fee_per_gas": 2 * 10**9, "max_priority_fee_per_gas": 10**9}
-    items = [
-        transaction_item(TxFields(chain_id=network.chain_id, nonce=n, to=to, value=0, data=data,
-                                  **fees), owner, registry)
-        for n, (to, data) in enumerate([(NMR, approve), (VAULT, deposit)])
-    ]
-    request = build_request(owner, items, chain_id=network.chain_id)
+    accounts = configure(page, data_dir)
+    request = demo_request(page)
 
     window.show_page("offline_signing")
     page.set_mode("sign")

@@ -41,13 +41,13 @@ async def photo(widget: QWidget, name: str) -> None:
     await asyncio.sleep(0.05)
     QApplication.processEvents()
     TOUR.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(TOUR / f"offline_signing_{name}.png"))
+    assert widget.grab().save(str(TOUR / f"offline_signing_anvil_{name}.png"))
 
 
 def make_page(world: TxWorld, data_dir: Path) -> OfflineSigningPage:
     network = world.network()
     page = OfflineSigningPage()
-    page.configure(data_dir=data_dir, network=network, names=world.names(network).names)
+    page.configure(data_dir=data_dir, network=network, names={world.vault: "Vault model-0"})
     page.resize(1180, 900)
     page.show()
     return page
@@ -65,7 +65,8 @@ async def approve_and_deposit(world: TxWorld, pipeline: TxPipeline) -> tuple[obj
     ]
     prepared = await pipeline.prepare(OWNER, intents)
     network = world.network()
-    request = export_request(prepared, abi_registry(network, world.names(network).names))
+    # names: the vaults (NMR is named by the network itself, with its decimals)
+    request = export_request(prepared, abi_registry(network, {world.vault: "Vault model-0"}))
     return prepared, request
 
 

@@ -25,6 +25,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -86,6 +87,14 @@ def _say(label: QLabel, text: str, tone: str = "text") -> None:
     label.setProperty("tone", tone)
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def _enable_primary(button: QPushButton, enabled: bool) -> None:
+    """The theme has no disabled primary look: a disabled action drops to a plain button."""
+    button.setEnabled(enabled)
+    button.setObjectName("PrimaryButton" if enabled else "")
+    button.style().unpolish(button)
+    button.style().polish(button)
 
 
 class ExportPanel(QFrame):
@@ -189,6 +198,10 @@ class OfflineSigningPage(Page):
             button.setObjectName("SegmentButton")
             button.setCheckable(True)
             button.setProperty("segment", {0: "first", 2: "last"}.get(index, "middle"))
+            bold = button.font()
+            bold.setBold(True)  # the checked segment is bold: leave room so it never clips
+            width = QFontMetrics(bold).horizontalAdvance(text) + 6
+            button.setStyleSheet(f"min-width: {width}px;")  # QSS min-width: the text's box
             self.segments.addButton(button, index)
             self.mode_buttons[mode] = button
             bar.addWidget(button)
@@ -273,6 +286,7 @@ class OfflineSigningPage(Page):
             self.tr("Unsigned request: {0} item(s)").format(count),
             _request_details(request), request.to_json(), request_to_ur(request))
         _say(self.broadcast_status, "")
+        _say(self.verified_label, "")
         self.set_mode("prepare")
 
     def _request_loaded(self, text: str) -> bool:
@@ -305,7 +319,7 @@ class OfflineSigningPage(Page):
         row.addStretch(1)
         self.sign_button = QPushButton(self.tr("Unlock and sign"))
         self.sign_button.setObjectName("PrimaryButton")
-        self.sign_button.setEnabled(False)
+        _enable_primary(self.sign_button, False)
         self.sign_button.clicked.connect(self._sign_clicked)
         row.addWidget(self.sign_button)
         box.addLayout(row)
@@ -347,7 +361,8 @@ class OfflineSigningPage(Page):
                 "danger")
         else:
             _say(self.sign_status, "")
-        self.sign_button.setEnabled(not mismatched and record is not None and record.can_sign)
+        _enable_primary(self.sign_button,
+                        not mismatched and record is not None and record.can_sign)
         self.sign_card.show()
         self.set_mode("sign")
         return True
@@ -360,7 +375,7 @@ class OfflineSigningPage(Page):
         try:
             response = sign_request(request, key, self.registry_for(request.chain_id))
         except NumerbayError as error:
-            _say(self.sign_status, str(error), "danger")
+            _say(self.sign_status, self.tr("Signing refused: {0}").format(error), "danger")
             return None
         self.response = response
         _say(self.sign_status, self.tr("Signed. Take the signature back to the online "
@@ -369,7 +384,15 @@ class OfflineSigningPage(Page):
             self.tr("Signature for {0} item(s)").format(len(response.items)),
             self.tr("Request {0}\nSigned by {1}").format(request.request_id, request.account),
             response.to_json(), response_to_ur(response))
+        _enable_primary(self.sign_button, False)  # signed once; import again to re-sign
+        self._reveal(self.signature_export)
         return response
+
+    def _reveal(self, widget: QWidget) -> None:
+        area = self.stack.currentWidget()
+        if isinstance(area, QScrollArea):
+            area.widget().adjustSize()
+            area.ensureWidgetVisible(widget, 0, 0)
 
     def _sign_clicked(self) -> None:
         keep(asyncio.ensure_future(self.unlock_and_sign()))
@@ -409,6 +432,7 @@ class OfflineSigningPage(Page):
         title = QLabel(self.tr("Broadcast and track"))
         title.setObjectName("SectionTitle")
         box.addWidget(title)
+        self.verified_label = _message(box)
         self.broadcast_status = _message(box)
         self.tracking = QLabel()
         self.tracking.setProperty("role", "mono")
@@ -418,7 +442,7 @@ class OfflineSigningPage(Page):
         row.addStretch(1)
         self.broadcast_button = QPushButton(self.tr("Broadcast"))
         self.broadcast_button.setObjectName("PrimaryButton")
-        self.broadcast_button.setEnabled(False)
+        _enable_primary(self.broadcast_button, False)
         self.broadcast_button.clicked.connect(
             lambda: keep(asyncio.ensure_future(self.broadcast())))
         row.addWidget(self.broadcast_button)
@@ -440,12 +464,13 @@ class OfflineSigningPage(Page):
             self.response_import.show_error(str(error))
             return False
         self.response = response
-        _say(self.broadcast_status, self.tr(
-            "Signature verified: {0} item(s) signed by {1} for this request.").format(
+        _say(self.verified_label, self.tr(
+            "✓ Signature verified: {0} item(s) signed by {1} for this request.").format(
                 len(response.items), response.account), "success")
-        self.broadcast_button.setEnabled(self.client is not None or self.pipeline is not None)
-        if not self.broadcast_button.isEnabled():
-            self.tracking.setText(self.tr("Connect to a network to broadcast."))
+        _say(self.broadcast_status, "")
+        connected = self.client is not None or self.pipeline is not None
+        _enable_primary(self.broadcast_button, connected)
+        self.tracking.setText("" if connected else self.tr("Connect to a network to broadcast."))
         self.set_mode("broadcast")
         return True
 
@@ -455,7 +480,7 @@ class OfflineSigningPage(Page):
         if response is None:
             return []
         raws = [i.raw_transaction for i in response.items if i.raw_transaction is not None]
-        self.broadcast_button.setEnabled(False)
+        _enable_primary(self.broadcast_button, False)
         try:
             if self.pipeline is not None and self.prepared is not None:
                 slots = await self.pipeline.send(
@@ -468,7 +493,7 @@ class OfflineSigningPage(Page):
                 await self._track_client(client)
         except NumerbayError as error:
             _say(self.broadcast_status, str(error), "danger")
-            self.broadcast_button.setEnabled(True)
+            _enable_primary(self.broadcast_button, True)
         return self.sent
 
     async def _track_pipeline(self, slots: list[Any]) -> None:
@@ -478,7 +503,8 @@ class OfflineSigningPage(Page):
         for slot in slots:
             async for status in self.pipeline.track(slot, until=TxState.INCLUDED,
                                                     timeout_s=120):
-                states[slot.hashes[-1]] = str(status.state.value)
+                block = f" in block {status.block_number}" if status.block_number else ""
+                states[slot.hashes[-1]] = f"{status.state.value}{block}"
                 self._show_states(states)
 
     async def _track_client(self, client: Any) -> None:
@@ -490,15 +516,18 @@ class OfflineSigningPage(Page):
             for tx_hash in self.sent:
                 receipt = await client.get_transaction_receipt(tx_hash)
                 if receipt is not None:
-                    states[tx_hash] = "included" if receipt.succeeded else "failed"
+                    block = f" in block {receipt.block_number}"
+                    states[tx_hash] = ("included" if receipt.succeeded else "failed") + block
             self._show_states(states)
             await asyncio.sleep(0.5)
 
     def _show_states(self, states: dict[str, str]) -> None:
-        self.tracking.setText("\n".join(f"{h[:10]}…{h[-6:]}  {s}" for h, s in states.items()))
-        if all(s in ("included", "confirmed", "finalized") for s in states.values()):
+        self.tracking.setText("\n".join(
+            f"{n}. {h[:10]}…{h[-8:]}  {s}" for n, (h, s) in enumerate(states.items(), start=1)))
+        words = [s.split()[0] for s in states.values()]
+        if all(w in ("included", "confirmed", "finalized") for w in words):
             _say(self.broadcast_status, self.tr("All {0} transaction(s) are on chain.")
                  .format(len(states)), "success")
-        elif any(s in ("failed", "replaced", "dropped") for s in states.values()):
+        elif any(w in ("failed", "replaced", "dropped") for w in words):
             _say(self.broadcast_status, self.tr("A transaction did not go through; see "
                                                 "its state below."), "danger")
