@@ -81,6 +81,7 @@ class AnimatedQr(QWidget):
         self.caption = QLabel()
         self.caption.setProperty("role", "muted")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.caption.setWordWrap(True)
         self.parts: list[str] = []
         self._frames: list[QImage] = []
         self.index = 0

@@ -25,6 +25,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -159,11 +160,18 @@ class ExportPanel(QFrame):
                 self.saved.setText(self.tr("Could not save: {0}.").format(error.strerror))
 
 
+def _breakable(text: str) -> str:
+    """Let long calls wrap after "(" and "=" too (zero-width spaces, for display only)."""
+    return text.replace("(", "(\u200b").replace("=", "=\u200b")
+
+
 def _request_details(request: SignRequest) -> str:
-    lines = [f"{n}. {item.summary}" for n, item in enumerate(request.items, start=1)]
+    lines = [f"{n}. {_breakable(item.summary)}" for n, item in enumerate(request.items, start=1)]
     return "\n".join([
         f"Account {request.account} on chain {request.chain_id}",
+        "",
         *lines,
+        "",
         f"Valid until {request.expires_at:%Y-%m-%d %H:%M} UTC",
     ])
 
@@ -244,6 +252,7 @@ class OfflineSigningPage(Page):
     def _scrolled(self, widget: QWidget) -> QScrollArea:
         area = QScrollArea()
         area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setWidget(widget)
         return area
@@ -288,6 +297,7 @@ class OfflineSigningPage(Page):
         _say(self.broadcast_status, "")
         _say(self.verified_label, "")
         self.set_mode("prepare")
+        self._reveal(self.request_export)
 
     def _request_loaded(self, text: str) -> bool:
         try:
