@@ -75,7 +75,8 @@ def test_stateful_machine_kills_mutant(
     with pytest.raises(Exception) as caught:
         run_machine(world, examples=40, steps=60, print_stats=False, shrink=False,
                     derandomize=True)
-    print(f"{name} killed: {type(caught.value).__name__}: {str(caught.value)[:160]}")
+    # the type only: formatting a BoaError's call trace can itself fail to decode
+    print(f"{name} killed by {type(caught.value).__name__}")
 
 
 def test_real_vault_passes_the_focused_budget(
