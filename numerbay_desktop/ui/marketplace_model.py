@@ -1,0 +1,343 @@
+"""The marketplace's table: rows formatted once (off the GUI thread), applied incrementally.
+
+    cells = await asyncio.to_thread(prepare_rows, snapshot.rows)   # formatting, no Qt
+    model.apply(cells)          # removals, dataChanged for changed rows, one insert at the end
+    proxy = MarketProxy(); proxy.setSourceModel(model)   # sorts by value, filters by name/kind
+
+Each cell keeps its display text and its sort value (a float, or the lower-case name), so
+sorting compares values, never the text ("9%" vs "10%"). A missing value sorts below every
+number. `ROW_ROLE` gives the `MarketRow` itself, `SPARK_ROLE` the sparkline's points.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from numerbay_desktop.core.analytics import DEFINITIONS, as_percent
+from numerbay_desktop.core.units import format_nmr
+from numerbay_desktop.services.models import MarketRow
+from numerbay_desktop.ui.theme import current_palette
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+SPARK_ROLE = Qt.ItemDataRole.UserRole + 3
+MISSING = float("-inf")  # sorts below every number
+DASH = "—"
+DAY = 86_400
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    tooltip: str
+    numeric: bool = True
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("model", "Model", "The Numerai model the vault stakes on. Candidates (not yet "
+           "registered by a first round stake) are marked; greyed rows are Numerai models "
+           "without a vault.", numeric=False),
+    Column("return_3m", "3 mo", "3-month return of the vault's index: "
+           + DEFINITIONS["return_3m"]),
+    Column("return_1y", "1 yr", "1-year return of the vault's index: " + DEFINITIONS["return_1y"]),
+    Column("corr_rep", "CORR rep", "Numerai's CORR reputation (v2Leaderboard.corr20V2Rep)."),
+    Column("mmc_rep", "MMC rep", "Numerai's MMC reputation (v2Leaderboard.mmcRep)."),
+    Column("sparkline", "Index", "The vault's index per settled round (RoundSettled events), "
+           "scaled to its own range: the growth of 1 NMR staked at the start."),
+    Column("capacity_left", "Room left", "NMR the vault can still take: capacity − total "
+           "assets (VaultLens.vault_info)."),
+    Column("fees", "Fees", "Fixed fee per year · profit share, lowest to highest over every "
+           "tier and commitment, after each commitment's discount (VaultLens.schedule)."),
+    Column("commitments", "Commit", "Commitment options: how long a deposit stays, each with "
+           "a fee discount (VaultLens.schedule).", numeric=False),
+    Column("stakers", "Stakers", "Accounts with an open lot (Deposit, DepositCancelled and "
+           "ExitFulfilled events)."),
+    Column("consistency", "Consistency", "0–100. " + DEFINITIONS["consistency"]),
+    Column("diversification", "Diversify", DEFINITIONS["diversification"]),
+)
+COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: float | str
+    tooltip: str = ""
+    tone: str = ""  # "", "up", "down" (coloured) or "faint"
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    """One formatted row; equal rows are not repainted."""
+
+    key: str
+    kind: str
+    name: str  # lower case, for the search
+    cells: tuple[Cell, ...]
+    sparkline: tuple[float, ...]
+    row: MarketRow
+
+    def same_as(self, other: PreparedRow) -> bool:
+        return self.cells == other.cells and self.sparkline == other.sparkline
+
+
+def _percent(value: Fraction | None, months: str, history_s: int) -> Cell:
+    if value is None:
+        days = history_s // DAY
+        return Cell(DASH, MISSING, f"Not enough history for a {months} return yet "
+                    f"({days} days of settled rounds).", "faint")
+    shown = as_percent(value, 1)
+    text = f"{shown:+}%" if shown else "0.0%"
+    return Cell(text, float(value), f"{as_percent(value, 4):+}%",
+                "up" if value > 0 else "down" if value < 0 else "")
+
+
+def _score(value: float | None, places: int = 4, signed: bool = True) -> Cell:
+    if value is None:
+        return Cell(DASH, MISSING, "Numerai has no figure for this model.", "faint")
+    text = f"{value:+.{places}f}" if signed else f"{value:.{places}f}"
+    return Cell(text, float(value))
+
+
+def _bps(value: int) -> str:
+    return f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".") + "%"
+
+
+def _span(low: int, high: int) -> str:
+    return _bps(low) if low == high else f"{_bps(low)}–{_bps(high)}"
+
+
+def _fees(row: MarketRow) -> Cell:
+    fr = row.fee_range
+    if fr is None:
+        return Cell(DASH, MISSING, "No fee schedule.", "faint")
+    fixed = _span(fr.fixed_min_bps, fr.fixed_max_bps)
+    text = f"{fixed} · {_span(fr.profit_min_bps, fr.profit_max_bps)}"
+    tiers = "\n".join(
+        f"from {format_nmr(t.min_stake, 0)}: {_bps(t.fixed_fee_bps)}/yr fixed, "
+        f"{_bps(t.profit_share_bps)} of profit" for t in row.tiers
+    )
+    return Cell(text, fr.fixed_min_bps + fr.profit_min_bps / 10_000,
+                f"Fixed fee per year · profit share\n{tiers}")
+
+
+def _duration(seconds: int) -> str:
+    days = seconds // DAY
+    return f"{days // 30} mo" if days >= 60 and days % 30 == 0 else f"{days} d"
+
+
+def _commitments(row: MarketRow) -> Cell:
+    if row.kind == "model":
+        return Cell(DASH, MISSING, "", "faint")
+    options = [c for c in row.commitments if c.duration > 0]
+    if not options:
+        return Cell("none", 0.0, "No commitment options: deposits may leave once active.")
+    text = ", ".join(_duration(c.duration) for c in options)
+    tip = "\n".join(f"{_duration(c.duration)}: fees −{_bps(c.discount_bps)}" for c in options)
+    return Cell(text, float(max(c.duration for c in options)), tip)
+
+
+def _chain_int(value: int | None, nmr: bool = False) -> Cell:
+    if value is None:
+        return Cell(DASH, MISSING, "", "faint")
+    return Cell(format_nmr(value, 2) if nmr else str(value), float(value))
+
+
+def prepare_row(row: MarketRow) -> PreparedRow:
+    """Format one row (pure Python, safe in a worker thread)."""
+    stats = row.stats
+    label = row.model_name
+    tip = row.vault or "No vault yet: a Numerai model on the leaderboard."
+    if row.kind == "candidate":
+        label += "  · candidate"
+        tip += "\nCandidate: created by the factory, not yet registered by a first round stake."
+    spark_tip = (f"{row.settled_rounds} settled rounds" if row.sparkline
+                 else "No settled round yet.")
+    if row.return_since_start is not None:
+        spark_tip += f"; {as_percent(row.return_since_start, 2):+}% since the first stake"
+    consistency = stats.consistency if stats is not None else None
+    cells = (
+        Cell(label, row.model_name.lower(), tip, "faint" if row.greyed else ""),
+        _percent(row.return_3m, "3-month", row.history_seconds),
+        _percent(row.return_1y, "1-year", row.history_seconds),
+        _score(stats.corr_rep if stats else None),
+        _score(stats.mmc_rep if stats else None),
+        Cell("", float(row.return_since_start) if row.return_since_start is not None else MISSING,
+             spark_tip),
+        _chain_int(row.capacity_left, nmr=True),
+        _fees(row),
+        _commitments(row),
+        _chain_int(row.stakers),
+        _score(consistency, 0, signed=False),
+        _score(row.diversification, 2, signed=False)
+        if row.diversification is not None or row.kind == "model"
+        else Cell(DASH, MISSING, "Hold a vault first: diversification compares with your "
+                  "portfolio.", "faint"),
+    )
+    return PreparedRow(row.key, row.kind, row.model_name.lower(), cells, row.sparkline, row)
+
+
+def prepare_rows(rows: Sequence[MarketRow]) -> list[PreparedRow]:
+    return [prepare_row(r) for r in rows]
+
+
+class MarketTableModel(QAbstractTableModel):
+    """The rows of the last snapshot, updated in place by `apply`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PreparedRow] = []
+        self._position: dict[str, int] = {}
+        self.last_apply_s = 0.0
+
+    # -- reading ----------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def prepared(self, row: int) -> PreparedRow:
+        return self._rows[row]
+
+    def keys(self) -> list[str]:
+        return [r.key for r in self._rows]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        prepared = self._rows[index.row()]
+        cell = prepared.cells[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell.text
+        if role == SORT_ROLE:
+            return cell.sort
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cell.tooltip or None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if prepared.row.greyed or cell.tone == "faint":
+                return QColor(current_palette().text_faint)
+            if cell.tone == "up":
+                return QColor(current_palette().success)
+            if cell.tone == "down":
+                return QColor(current_palette().danger)
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _alignment(COLUMNS[index.column()])
+        if role == ROW_ROLE:
+            return prepared.row
+        if role == SPARK_ROLE:
+            return prepared.sparkline
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        column = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _alignment(column)
+        return None
+
+    # -- updating ---------------------------------------------------------------------------
+    def apply(self, rows: Sequence[PreparedRow]) -> tuple[int, int, int]:
+        """Make the model hold `rows`: removed rows leave, changed ones repaint (one dataChanged
+        per run of neighbours), new ones are inserted at the end. Returns (added, removed,
+        changed). Views keep their selection (persistent indexes follow)."""
+        started = time.perf_counter()
+        fresh = {r.key: r for r in rows}
+        gone = [i for i, r in enumerate(self._rows) if r.key not in fresh]
+        for start, end in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), start, end)
+            del self._rows[start:end + 1]
+            self.endRemoveRows()
+        if gone:
+            self._position = {r.key: i for i, r in enumerate(self._rows)}
+        changed: list[int] = []
+        for i, old in enumerate(self._rows):
+            new = fresh[old.key]
+            if new is not old and not new.same_as(old):
+                changed.append(i)
+            self._rows[i] = new
+        last = len(COLUMNS) - 1
+        for start, end in _runs(changed):
+            self.dataChanged.emit(self.index(start, 0), self.index(end, last))
+        added = [r for r in rows if r.key not in self._position]
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            for offset, row in enumerate(added):
+                self._rows.append(row)
+                self._position[row.key] = first + offset
+            self.endInsertRows()
+        self.last_apply_s = time.perf_counter() - started
+        return len(added), len(gone), len(changed)
+
+
+def _alignment(column: Column) -> int:
+    flag = Qt.AlignmentFlag
+    return int((flag.AlignRight if column.numeric else flag.AlignLeft) | flag.AlignVCenter)
+
+
+def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted indices as (first, last) runs of neighbours."""
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+class MarketProxy(QSortFilterProxyModel):
+    """Sorts by `SORT_ROLE`; shows registered vaults, plus candidates and greyed models when
+    their toggles are on, whose name contains the search text."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self._search = ""
+        self._kinds = {"vault"}
+
+    def set_search(self, text: str) -> None:
+        self.beginFilterChange()
+        self._search = text.strip().lower()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_shown(self, *, candidates: bool, models: bool) -> None:
+        kinds = {"vault"} | ({"candidate"} if candidates else set()) | (
+            {"model"} if models else set())
+        if kinds != self._kinds:
+            self.beginFilterChange()
+            self._kinds = kinds
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, MarketTableModel)
+        prepared = model.prepared(source_row)
+        return prepared.kind in self._kinds and self._search in prepared.name
