@@ -133,6 +133,7 @@ class AppShell:
             if await run_welcome(self.window, self.data_dir) is not None:
                 self.settings = load_settings(self.data_dir)
                 self.use_devnet = self.settings.network == "devnet"
+        self.window.settings_page.bind_settings(self.data_dir, self.settings)
         return await self._connect()
 
     def _start_preload(self) -> None:
@@ -194,6 +195,7 @@ class AppShell:
             report_failure(error, context="devnet", show_dialog=not self.smoke)
             return False
         self.devnet_info = info
+        self.window.settings_page.set_devnet_info(info)
         rpc_url, chain_id = info["rpc_url"], info["chain_id"]
         log.info("devnet ready at %s (chain id %s)", rpc_url, chain_id)
         if self.smoke and sys.stdout is not None:  # lets tests check it is gone afterwards
