@@ -65,8 +65,19 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
     else:
         return
     with _lock:
-        _attempts.append(what)
+        _attempts.append(f"{what} from {_origin()}")
     raise OfflineRefusal(what)
+
+
+def _origin() -> str:
+    """Where the attempt came from: the innermost caller outside the socket module."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.endswith(("socket.py", __file__)):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "?"
+    parts = frame.f_code.co_filename.replace("\\", "/").split("/")
+    return f"{'/'.join(parts[-3:])}:{frame.f_lineno}"
 
 
 def install() -> None:
@@ -84,6 +95,7 @@ def installed() -> bool:
 
 
 def attempts() -> list[str]:
-    """Every refused attempt so far, in order (e.g. "AF_INET socket", "name lookup of 'x'")."""
+    """Every refused attempt so far, in order, with its origin
+    (e.g. "AF_INET socket from numerai/client.py:40")."""
     with _lock:
         return list(_attempts)
