@@ -20,7 +20,7 @@ RAY = 10**27
 MAX_TIERS = 8
 MAX_COMMITMENTS = 4
 MAX_OPEN_LOTS = 16
-MAX_FEE_VERSIONS = 8  # schedule versions a fee charge walks back (the contract's)
+MAX_FEE_VERSIONS = 32  # schedule versions a fee charge walks back (the contract's)
 
 
 class VaultRuleError(InvalidInput):

@@ -312,7 +312,7 @@ class History:
 
     def op_schedule(self, fixed: int, profit: int, _c: int) -> None:
         if len(self.model.versions) >= vm.MAX_FEE_VERSIONS:
-            return  # beyond 8 versions the contract's fee walk deviates (vault-findings.md)
+            return  # beyond MAX_FEE_VERSIONS the fee walk is bounded (contracts/SPEC.md)
         fixed, profit = fixed % 1001, profit % 5001
         current = self.model.current
         tiers = tuple(vm.Tier(t.min_stake, fixed if i == 0 else t.fixed_fee_bps,
