@@ -90,7 +90,7 @@ class ImportBox(QFrame):
         title = QLabel(self.tr("Import the {0}").format(what))
         title.setObjectName("SectionTitle")
         self.open_file = QPushButton(self.tr("Open file…"))
-        self.open_image = QPushButton(self.tr("Open QR image…"))
+        self.open_image = QPushButton(self.tr("Open QR images…"))
         self.paste = QPlainTextEdit()
         self.paste.setPlaceholderText(self.tr("…or paste the JSON, or the ur:… text of "
                                               "every QR frame (any order)"))
@@ -123,8 +123,10 @@ class ImportBox(QFrame):
     def import_file(self, path: Path) -> bool:
         return self._deliver(lambda: read_envelope(read_file(path)))
 
-    def import_image(self, path: Path) -> bool:
-        return self._deliver(lambda: read_envelope("\n".join(decode_qr_image(path))))
+    def import_images(self, paths: list[Path]) -> bool:
+        """Images of the QR: one, or one per frame of an animated QR (any order)."""
+        return self._deliver(lambda: read_envelope("\n".join(
+            text for path in paths for text in decode_qr_image(path))))
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
@@ -156,11 +158,11 @@ class ImportBox(QFrame):
             self.import_file(Path(name))
 
     def _choose_image(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open an image of the QR code"), "",
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Open images of the QR code (every frame of an animated one)"), "",
             self.tr("Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"))
-        if name:
-            self.import_image(Path(name))
+        if names:
+            self.import_images([Path(name) for name in names])
 
 
 class ReviewList(QWidget):

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from numerbay_desktop.ui.theme import apply_theme, current_palette
 from numerbay_desktop.ui.unlock import UnlockDialog
 from numerbay_desktop.wallet.accounts import AccountRegistry
 from numerbay_desktop.wallet.keystore import ScryptParams
-from numerbay_desktop.wallet.offline import SignRequest, parse_request
+from numerbay_desktop.wallet.offline import SignRequest, build_request, parse_request, sign_request
 
 __all__ = ["txworld"]
 TOUR = Path(__file__).resolve().parent.parent / "artifacts" / "tour"
@@ -191,4 +192,87 @@ async def test_lying_summary_is_flagged_in_red_and_signing_refused(
     assert "does not match its data" in page.sign_status.text()
     assert not page.signature_export.isVisible()
     await photo(page, "tampered")
+    page.deleteLater()
+
+
+async def test_broadcast_through_the_node_for_a_request_loaded_from_a_file(
+    qapp: QApplication, txworld: TxWorld, isolated_data_dir: Path, tmp_path: Path
+) -> None:
+    """No prepared batch in this session (the request came from a file): the page sends the
+    verified raw transactions to the node itself and follows their receipts."""
+    network = txworld.network()
+    client = ChainClient(network, timeout_s=3.0, total_timeout_s=6.0)
+    journal = NonceJournal.open(isolated_data_dir)
+    try:
+        pipeline = TxPipeline(client, journal, names=txworld.names(network))
+        _prepared, request = await approve_and_deposit(txworld, pipeline)
+        page = make_page(txworld, isolated_data_dir)
+        page.configure(client=client)
+        path = tmp_path / "request.json"
+        path.write_text(request.to_json(), encoding="utf-8")
+        assert page.request_import.import_file(path), page.request_import.error.text()
+        assert page.request is not None and page.prepared is None
+        response = sign_request(request, OWNER_KEY, page.registry_for(request.chain_id))
+        assert page.response_import.import_text(response.to_json())
+        assert page.broadcast_button.isEnabled()
+        hashes = await page.broadcast()
+        assert len(hashes) == 2
+        for tx_hash in hashes:
+            assert int(txworld.wait_mined(tx_hash)["status"], 16) == 1
+        assert "on chain" in page.broadcast_status.text()
+        assert "included in block" in page.tracking.text()
+        page.deleteLater()
+    finally:
+        await client.close()
+        journal.close()
+
+
+async def test_qr_images_paste_and_refusals_keep_what_was_loaded(
+    qapp: QApplication, isolated_data_dir: Path, tmp_path: Path
+) -> None:
+    from tests.gui.offline_demo import configure, demo_request
+
+    apply_theme(qapp, "light")
+    page = OfflineSigningPage()
+    page.resize(1180, 900)
+    page.show()
+    configure(page, isolated_data_dir)
+    request = demo_request(page)
+    page.show_request(request)
+    qr = page.request_export.qr
+    images = []
+    for index in range(qr.frame_count()):  # photograph every frame of the animated QR
+        qr.next_frame()
+        path = tmp_path / f"frame-{index}.png"
+        assert qr.canvas.grab().save(str(path))
+        images.append(path)
+
+    page.set_mode("sign")
+    box = page.sign_import
+    assert not box.import_images(images[:1])  # one frame of several is not enough
+    assert "of the QR code has been received" in box.error.text()
+    assert page.offline_request is None
+    assert box.import_images(list(reversed(images))), box.error.text()
+    loaded = page.offline_request
+    assert loaded is not None and loaded.digest() == request.digest()
+
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("hello", encoding="utf-8")
+    assert not box.import_images([not_an_image])
+    assert "not an image" in box.error.text()
+    box.paste.setPlainText("hello")
+    box.import_pasted.click()
+    assert "neither a NumerBay file" in box.error.text()
+    assert box.paste.toPlainText() == "hello"  # what the user pasted stays
+    expired = build_request(request.account, list(request.items), chain_id=request.chain_id,
+                            now=datetime.now(UTC) - timedelta(hours=2), ttl=timedelta(hours=1))
+    assert not box.import_text(expired.to_json())
+    assert "expired" in box.error.text()
+    assert page.offline_request is loaded  # every refusal leaves the loaded request alone
+
+    # a signature cannot be checked (so is not accepted) without its request
+    fresh = OfflineSigningPage()
+    assert not fresh.response_import.import_text('{"format": "numerbay/sign-response"}')
+    assert "First load the request" in fresh.response_import.error.text()
+    fresh.deleteLater()
     page.deleteLater()
