@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.ui.pyside_workarounds import pin_none
 from numerbay_desktop.wallet.ur import qr_codes
 
 FRAME_MS = 300
@@ -77,6 +78,7 @@ class AnimatedQr(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        pin_none()  # it redraws forever: PySide6's None leak must not abort the app
         self.canvas = QrCanvas()
         self.caption = QLabel()
         self.caption.setProperty("role", "muted")

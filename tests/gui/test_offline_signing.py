@@ -276,3 +276,16 @@ async def test_qr_images_paste_and_refusals_keep_what_was_loaded(
     assert "First load the request" in fresh.response_import.error.text()
     fresh.deleteLater()
     page.deleteLater()
+
+
+def test_animated_qr_survives_a_long_display(qapp: QApplication) -> None:
+    """PySide6 6.12 leaks a None reference per void Qt call; an animated QR makes several a
+    frame. Without `pin_none` this many frames abort CPython 3.11 (none_dealloc)."""
+    from numerbay_desktop.ui.qr_widgets import AnimatedQr
+
+    qr = AnimatedQr()
+    qr.set_parts(["ur:bytes/1-2/abc", "ur:bytes/2-2/def"])
+    for _ in range(60_000):  # ~3 hours at 300 ms a frame
+        qr.next_frame()
+    assert qr.caption.text().startswith("Animated QR: frame")
+    qr.deleteLater()
