@@ -45,7 +45,7 @@ from numerbay_desktop.core.errors import NumerbayError
 from numerbay_desktop.services.tx_signing import abi_registry
 from numerbay_desktop.store.atomic import write_text_atomic
 from numerbay_desktop.ui.offline_flows import ImportBox, ReviewList
-from numerbay_desktop.ui.pages.base import Page
+from numerbay_desktop.ui.pages.base import EmptyState, Page
 from numerbay_desktop.ui.qr_widgets import AnimatedQr
 from numerbay_desktop.ui.tasks import keep
 from numerbay_desktop.ui.theme import current_palette
@@ -279,6 +279,29 @@ class OfflineSigningPage(Page):
         self.request_export = ExportPanel("request")
         layout.addWidget(self.request_import)
         layout.addWidget(self.request_export)
+        # Until a request is loaded: what this page is for and the first step.
+        self.empty_state = EmptyState(
+            "offline_signing",
+            self.tr("Nothing to sign"),
+            self.tr(
+                "The online copy of the app prepares a request as a file or a QR code; the "
+                "offline copy shows exactly what it does and signs it; the online copy "
+                "checks the signature and sends it."
+            ),
+            self.tr(
+                "On the online computer, add your account as watch-only (its address, no "
+                "key). On the offline one, start the app with --offline and import the key."
+            ),
+            self.tr("Go to Accounts"),
+        )
+        self.empty_target = "accounts"
+        self.empty_state.action_clicked.connect(self._empty_action)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.empty_state, 3)
+        row.addStretch(1)
+        layout.addSpacing(8)
+        layout.addLayout(row)
         layout.addStretch(1)
         return widget
 
@@ -296,6 +319,7 @@ class OfflineSigningPage(Page):
             _request_details(request), request.to_json(), request_to_ur(request))
         _say(self.broadcast_status, "")
         _say(self.verified_label, "")
+        self.empty_state.hide()
         self.set_mode("prepare")
         self._reveal(self.request_export)
 
