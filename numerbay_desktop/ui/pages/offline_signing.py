@@ -290,11 +290,15 @@ class OfflineSigningPage(Page):
             ),
             self.tr(
                 "On the online computer, add your account as watch-only (its address, no "
-                "key). On the offline one, start the app with --offline and import the key."
+                "key). On the offline one, start the app with \u2011\u2011offline and import the key."
             ),
             self.tr("Go to Accounts"),
         )
         self.empty_target = "accounts"
+        compact = self.empty_state.layout()
+        compact.setContentsMargins(32, 20, 32, 20)  # below the import box: fit the window
+        compact.setSpacing(8)
+        self.empty_state.icon.hide()  # the segmented control above already shows where we are
         self.empty_state.action_clicked.connect(self._empty_action)
         row = QHBoxLayout()
         row.addStretch(1)
