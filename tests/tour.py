@@ -260,6 +260,94 @@ STOPS.extend([
     Stop("welcome_dark", lambda tour: welcome(tour, theme="dark"), _dialog, close_dialog),
 ])
 
+# --- Settings and the devnet panel (issue 7): on the running devnet, through the app shell.
+async def _settings_on_devnet(tour: Tour, theme: str = "light") -> Any:
+    if "shell" not in tour.state:
+        await on_devnet(tour)
+    apply_theme(tour.app, theme)
+    tour.window.refresh_theme()
+    tour.window.show_page("settings")
+    return tour.window.settings_page
+
+
+async def settings_rpc_checked(tour: Tour, theme: str = "light") -> None:
+    """Sepolia with the devnet's node (wrong chain) and a provider URL with a key (masked; no
+    internet here, so its check fails in one sentence)."""
+    page = await _settings_on_devnet(tour, theme)
+    page.select_network("sepolia")
+    shell: Any = tour.state["shell"]
+    editor = page.rpc_editor
+    editor.set_urls("sepolia", [])
+    for url in (
+        "https://tour:pass@sepolia.infura.io/v3/0d3f9a7c41b24e1f9b8e5c6a7d2e4f10",
+        shell.devnet_info["rpc_url"],
+    ):
+        editor.new_url.setText(url)
+        editor.add_from_field()
+    for index in range(len(editor.urls)):
+        editor.check(index)
+    for _ in range(400):
+        if len(editor.last_results) >= len(editor.urls):
+            break
+        await asyncio.sleep(0.05)
+    page.scroller.ensureWidgetVisible(page.save_button, 0, 40)
+
+
+async def settings_mainnet_invalid(tour: Tour) -> None:
+    page = await _settings_on_devnet(tour)
+    page.select_network("mainnet")
+    page.numerai_field.setText("api-tournament.numer.ai")
+    page.rpc_editor.new_url.setText("ftp://node.example")
+    page.rpc_editor.add_from_field()
+    page.save()
+    page.scroller.ensureWidgetVisible(page.network_choice, 0, 10)
+
+
+async def settings_data(tour: Tour) -> None:
+    page = await _settings_on_devnet(tour)
+    page.scroller.verticalScrollBar().setValue(page.scroller.verticalScrollBar().maximum())
+
+
+async def devnet_panel_open(tour: Tour, theme: str = "light", phrase: bool = False) -> None:
+    page = await _settings_on_devnet(tour, theme)
+    panel: Any = page.open_devnet_panel()
+    tour.state["panel"] = panel
+    if phrase:
+        if not panel.phrase.isVisible():
+            panel.toggle_phrase()
+        return
+    panel.amount.setText("250.5")
+    panel.mint()
+    panel.steps.setValue(1)
+    panel.advance()
+    for _ in range(2400):
+        if not panel.advancing and panel.mint_status.property("tone") in ("success", "danger"):
+            break
+        await asyncio.sleep(0.05)
+    panel.adjustSize()
+
+
+def _close_panel(tour: Tour) -> None:
+    panel: Any = tour.state.pop("panel", None)
+    if panel is not None:
+        panel.close()
+    apply_theme(tour.app, "light")
+    tour.window.refresh_theme()
+
+
+STOPS += [
+    Stop("settings_rpc_checked", settings_rpc_checked),
+    Stop("settings_rpc_checked_dark", lambda tour: settings_rpc_checked(tour, "dark"),
+         after=lambda tour: apply_theme(tour.app, "light")),
+    Stop("settings_mainnet_invalid", settings_mainnet_invalid),
+    Stop("settings_data_folder", settings_data),
+    Stop("devnet_panel", devnet_panel_open, lambda tour: tour.state["panel"], _close_panel),
+    Stop("devnet_panel_phrase_dark",
+         lambda tour: devnet_panel_open(tour, "dark", phrase=True),
+         lambda tour: tour.state["panel"], _close_panel),
+]
+
+
 
 
 # --- Offline signing (issue 7): the demo request of tests/gui/offline_demo.py, no chain needed.
@@ -317,6 +405,50 @@ STOPS += [
     Stop("offline_signing_signed_dark", lambda tour: offline_sign(tour, "dark"),
          after=lambda tour: apply_theme(tour.app, "light")),
 ]
+
+# --- Marketplace with data (issue 8): the demo devnet world's vaults, painted then photographed.
+async def marketplace_with_data(tour: Tour, theme: str = "light", models: bool = False) -> None:
+    from numerbay_desktop.chain.client import ChainClient
+    from numerbay_desktop.chain.networks import devnet_from_world
+    from numerbay_desktop.devnet.world import DevnetWorld, WorldConfig
+    from numerbay_desktop.numerai.client import NumeraiClient
+    from numerbay_desktop.services.marketplace import MarketplaceService
+    from numerbay_desktop.store.cache import Cache
+
+    apply_theme(tour.app, theme)
+    tour.window.refresh_theme()
+    page: Any = tour.window.page("marketplace")
+    if "market_rows" not in tour.state:
+        world = DevnetWorld.open(WorldConfig(), REPO / ".cache" / "devnet")
+        try:
+            world.start_numerai()
+            info = world.describe()
+            numerai = NumeraiClient(info["numerai_url"], timeout=20)
+            async with ChainClient(devnet_from_world(info)) as client:
+                page.set_services(MarketplaceService(
+                    client, numerai, Cache(tour.data_dir / "market.sqlite3")))
+                await page.opening
+                for _ in range(600):
+                    if page.applied:
+                        break
+                    await asyncio.sleep(0.05)
+                await page.close_services()
+            numerai.close()
+        finally:
+            world.stop()
+        tour.state["market_rows"] = page.applied
+    page.candidates_toggle.setChecked(True)
+    page.models_toggle.setChecked(models)
+    page.table.selectRow(1)
+    tour.window.show_page("marketplace")
+
+
+STOPS += [
+    Stop("marketplace_data", marketplace_with_data),
+    Stop("marketplace_data_dark", lambda tour: marketplace_with_data(tour, "dark", models=True),
+         after=lambda tour: apply_theme(tour.app, "light")),
+]
+
 
 async def settle(app: QApplication, seconds: float = 0.05) -> None:
     """Let layouts, style polish and pending paints finish before a photo."""

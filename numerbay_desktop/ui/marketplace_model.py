@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from numerbay_desktop.core.analytics import DEFINITIONS, as_percent
-from numerbay_desktop.core.units import format_nmr
+from numerbay_desktop.core.units import format_amount, format_nmr
 from numerbay_desktop.services.models import MarketRow
 from numerbay_desktop.ui.theme import current_palette
 
@@ -57,13 +57,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("return_3m", "3 mo", "3-month return of the vault's index: "
            + DEFINITIONS["return_3m"]),
     Column("return_1y", "1 yr", "1-year return of the vault's index: " + DEFINITIONS["return_1y"]),
-    Column("corr_rep", "CORR rep", "Numerai's CORR reputation (v2Leaderboard.corr20V2Rep)."),
-    Column("mmc_rep", "MMC rep", "Numerai's MMC reputation (v2Leaderboard.mmcRep)."),
+    Column("corr_rep", "CORR", "Numerai's CORR reputation (v2Leaderboard.corr20V2Rep)."),
+    Column("mmc_rep", "MMC", "Numerai's MMC reputation (v2Leaderboard.mmcRep)."),
     Column("sparkline", "Index", "The vault's index per settled round (RoundSettled events), "
            "scaled to its own range: the growth of 1 NMR staked at the start."),
-    Column("capacity_left", "Room left", "NMR the vault can still take: capacity − total "
+    Column("capacity_left", "Room", "NMR the vault can still take: capacity − total "
            "assets (VaultLens.vault_info)."),
-    Column("fees", "Fees", "Fixed fee per year · profit share, lowest to highest over every "
+    Column("fees", "Fees %", "Fixed fee % per year · % of profit, lowest to highest over every "
            "tier and commitment, after each commitment's discount (VaultLens.schedule)."),
     Column("commitments", "Commit", "Commitment options: how long a deposit stays, each with "
            "a fee discount (VaultLens.schedule).", numeric=False),
@@ -112,30 +112,32 @@ def _percent(value: Fraction | None, months: str, history_s: int) -> Cell:
 def _score(value: float | None, places: int = 4, signed: bool = True) -> Cell:
     if value is None:
         return Cell(DASH, MISSING, "Numerai has no figure for this model.", "faint")
-    text = f"{value:+.{places}f}" if signed else f"{value:.{places}f}"
-    return Cell(text, float(value))
+    shown = round(value, places) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.000"
+    text = f"{shown:+.{places}f}" if signed and shown else f"{shown:.{places}f}"
+    return Cell(text, float(value), f"{value:.6g}")
 
 
-def _bps(value: int) -> str:
-    return f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".") + "%"
+def _bps(value: int, sign: bool = True) -> str:
+    text = f"{(Decimal(value) / 100).normalize():f}"
+    return text + "%" if sign else text
 
 
-def _span(low: int, high: int) -> str:
-    return _bps(low) if low == high else f"{_bps(low)}–{_bps(high)}"
+def _span(low: int, high: int, sign: bool = True) -> str:
+    return _bps(low, sign) if low == high else f"{_bps(low, False)}–{_bps(high, sign)}"
 
 
 def _fees(row: MarketRow) -> Cell:
     fr = row.fee_range
     if fr is None:
         return Cell(DASH, MISSING, "No fee schedule.", "faint")
-    fixed = _span(fr.fixed_min_bps, fr.fixed_max_bps)
-    text = f"{fixed} · {_span(fr.profit_min_bps, fr.profit_max_bps)}"
+    fixed = _span(fr.fixed_min_bps, fr.fixed_max_bps, False)
+    text = f"{fixed} · {_span(fr.profit_min_bps, fr.profit_max_bps, False)}"
     tiers = "\n".join(
         f"from {format_nmr(t.min_stake, 0)}: {_bps(t.fixed_fee_bps)}/yr fixed, "
         f"{_bps(t.profit_share_bps)} of profit" for t in row.tiers
     )
     return Cell(text, fr.fixed_min_bps + fr.profit_min_bps / 10_000,
-                f"Fixed fee per year · profit share\n{tiers}")
+                f"Fixed fee % per year · % of profit\n{tiers}")
 
 
 def _duration(seconds: int) -> str:
@@ -149,7 +151,11 @@ def _commitments(row: MarketRow) -> Cell:
     options = [c for c in row.commitments if c.duration > 0]
     if not options:
         return Cell("none", 0.0, "No commitment options: deposits may leave once active.")
-    text = ", ".join(_duration(c.duration) for c in options)
+    shortest = min(options, key=lambda c: c.duration)
+    longest = max(options, key=lambda c: c.duration)
+    text = _duration(shortest.duration)
+    if longest is not shortest:
+        text += f"–{_duration(longest.duration)}"
     tip = "\n".join(f"{_duration(c.duration)}: fees −{_bps(c.discount_bps)}" for c in options)
     return Cell(text, float(max(c.duration for c in options)), tip)
 
@@ -157,7 +163,9 @@ def _commitments(row: MarketRow) -> Cell:
 def _chain_int(value: int | None, nmr: bool = False) -> Cell:
     if value is None:
         return Cell(DASH, MISSING, "", "faint")
-    return Cell(format_nmr(value, 2) if nmr else str(value), float(value))
+    if nmr:  # whole NMR in the cell, the exact amount in the tooltip
+        return Cell(format_amount(value, places=0), float(value), format_nmr(value, None))
+    return Cell(str(value), float(value))
 
 
 def prepare_row(row: MarketRow) -> PreparedRow:
@@ -177,8 +185,8 @@ def prepare_row(row: MarketRow) -> PreparedRow:
         Cell(label, row.model_name.lower(), tip, "faint" if row.greyed else ""),
         _percent(row.return_3m, "3-month", row.history_seconds),
         _percent(row.return_1y, "1-year", row.history_seconds),
-        _score(stats.corr_rep if stats else None),
-        _score(stats.mmc_rep if stats else None),
+        _score(stats.corr_rep if stats else None, 3),
+        _score(stats.mmc_rep if stats else None, 3),
         Cell("", float(row.return_since_start) if row.return_since_start is not None else MISSING,
              spark_tip),
         _chain_int(row.capacity_left, nmr=True),

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.networks import devnet_from_world
-from numerbay_desktop.core.units import format_nmr
+from numerbay_desktop.core.units import format_amount, format_nmr
 from numerbay_desktop.numerai.client import NumeraiClient
 from numerbay_desktop.services.marketplace import MarketplaceService
 from numerbay_desktop.services.models import visible_rows
@@ -71,7 +71,10 @@ async def test_marketplace_page_on_the_devnet(devnet: Any, qapp: QApplication,
         assert {r.key: r for r in shown} == {r.key: r for r in expected}
         for i, row in enumerate(shown):
             assert row.capacity_left is not None
-            assert page.cell_text(i, "capacity_left") == format_nmr(row.capacity_left, 2)
+            tip = page.proxy.index(i, COLUMN_INDEX["capacity_left"]).data(
+                Qt.ItemDataRole.ToolTipRole)
+            assert tip == format_nmr(row.capacity_left, None)
+            assert page.cell_text(i, "capacity_left") == format_amount(row.capacity_left, places=0)
             assert page.cell_text(i, "stakers") == str(row.stakers)
             text = page.cell_text(i, "return_3m")
             if row.return_3m is None:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -53,11 +54,16 @@ from numerbay_desktop.ui.theme import current_palette
 RefresherSource = MarketRefresher | Callable[[MarketplaceService], MarketRefresher]
 
 # Column widths (px) that fit their figures at the app's font; the model name takes the rest.
-WIDTHS = {
-    "return_3m": 74, "return_1y": 74, "corr_rep": 84, "mmc_rep": 84, "sparkline": 104,
-    "capacity_left": 122, "fees": 112, "commitments": 92, "stakers": 70, "consistency": 98,
-    "diversification": 84,
+# The widest text each column usually holds; its width is this (or its title) at the
+# table's font, so the figures never elide.
+SAMPLES = {
+    "return_3m": "+99.9%", "return_1y": "+99.9%", "corr_rep": "+0.000", "mmc_rep": "+0.000",
+    "sparkline": "0" * 7, "capacity_left": "999,999", "fees": "1.05–2.5 · 10.5–20",
+    "commitments": "30 d–6 mo", "stakers": "1000", "consistency": "100",
+    "diversification": "0.00",
 }
+CELL_PADDING = 22
+MODEL_MIN_WIDTH = 120
 ROW_HEIGHT = 34
 
 
@@ -84,6 +90,22 @@ def source_line(snapshot: MarketSnapshot, now: float | None = None) -> str:
     if snapshot.from_cache:
         parts.append(f"saved {_age(now - snapshot.fetched_at)} ago, refreshing")
     return " · ".join(parts)
+
+
+class _MarketTable(QTableView):
+    """The model column takes the width the figures leave, never less than MODEL_MIN_WIDTH
+    (a narrow window scrolls sideways rather than eliding every name)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_model_column()
+
+    def fit_model_column(self) -> None:
+        model_column = COLUMN_INDEX["model"]
+        others = sum(self.columnWidth(i) for i in range(len(COLUMNS))
+                     if i != model_column and not self.isColumnHidden(i))
+        self.setColumnWidth(model_column,
+                            max(MODEL_MIN_WIDTH, self.viewport().width() - others))
 
 
 class MarketplacePage(Page):
@@ -196,8 +218,8 @@ class MarketplacePage(Page):
         layout.addWidget(card, 1)
         return view
 
-    def _build_table(self) -> QTableView:
-        table = QTableView()
+    def _build_table(self) -> _MarketTable:
+        table = _MarketTable()
         table.setObjectName("MarketTable")
         table.setModel(self.proxy)
         table.setItemDelegateForColumn(COLUMN_INDEX["sparkline"], SparklineDelegate(table))
@@ -217,10 +239,7 @@ class MarketplacePage(Page):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COLUMN_INDEX["model"], QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(56)
-        for key, width in WIDTHS.items():
-            table.setColumnWidth(COLUMN_INDEX[key], width)
         table.setSortingEnabled(True)
         table.sortByColumn(COLUMN_INDEX["return_3m"], Qt.SortOrder.DescendingOrder)
         table.activated.connect(self._activated)
@@ -231,14 +250,28 @@ class MarketplacePage(Page):
         self.table.setStyleSheet(
             f"QTableView#MarketTable {{ background: {p.surface}; "
             f"alternate-background-color: {p.window}; border: none; border-radius: 14px; "
+            f"font-size: 9.5pt; "
+
             f"selection-background-color: {p.accent}; selection-color: {p.on_accent}; }}"
-            f"QTableView#MarketTable::item {{ padding: 0 8px; border: none; }}"
+            f"QTableView#MarketTable::item {{ padding: 0 4px; border: none; }}"
             f"QHeaderView::section {{ background: {p.surface}; color: {p.text_muted}; "
-            f"border: none; border-bottom: 1px solid {p.border}; padding: 8px 8px; "
-            f"font-weight: 600; }}"
+            f"border: none; border-bottom: 1px solid {p.border}; padding: 8px 6px; "
+            f"font-weight: 600; font-size: 9pt; }}"
             f"QTableCornerButton::section {{ background: {p.surface}; border: none; }}"
         )
         self.error_label.setStyleSheet(f"color: {p.warning};")
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        table = self.table
+        table.ensurePolished()
+        table.horizontalHeader().ensurePolished()
+        cells, titles = table.fontMetrics(), table.horizontalHeader().fontMetrics()
+        for key, sample in SAMPLES.items():
+            column = COLUMNS[COLUMN_INDEX[key]]
+            table.setColumnWidth(COLUMN_INDEX[key], CELL_PADDING + max(
+                cells.horizontalAdvance(sample), titles.horizontalAdvance(column.title) + 6))
+        table.fit_model_column()
 
     def refresh_theme(self) -> None:
         super().refresh_theme()
@@ -320,6 +353,11 @@ class MarketplacePage(Page):
             snapshot, self._pending = self._pending, None
             prepared = await asyncio.to_thread(prepare_rows, snapshot.rows)
             self.model.apply(prepared)
+            # Diversification compares with the user's holdings: without any, it says nothing.
+            self.table.setColumnHidden(
+                COLUMN_INDEX["diversification"],
+                all(r.diversification is None for r in snapshot.rows if r.kind != "model"))
+            self.table.fit_model_column()
             self.snapshot = snapshot
             self.applied += 1
             self._show_source()
