@@ -290,7 +290,8 @@ class OfflineSigningPage(Page):
             ),
             self.tr(
                 "On the online computer, add your account as watch-only (its address, no "
-                "key). On the offline one, start the app with \u2011\u2011offline and import the key."
+                "key). On the offline one, start the app with \u2011\u2011offline and import "
+                "the key."
             ),
             self.tr("Go to Accounts"),
         )
