@@ -278,7 +278,7 @@ async def test_qr_images_paste_and_refusals_keep_what_was_loaded(
     page.deleteLater()
 
 
-def test_animated_qr_survives_a_long_display(qapp: QApplication) -> None:
+async def test_animated_qr_survives_a_long_display(qapp: QApplication) -> None:
     """PySide6 6.12 leaks a None reference per void Qt call; an animated QR makes several a
     frame. Without `pin_none` this many frames abort CPython 3.11 (none_dealloc)."""
     from numerbay_desktop.ui.qr_widgets import AnimatedQr
