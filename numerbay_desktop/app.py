@@ -8,6 +8,7 @@ web3, numerapi, pyqtgraph, the devnet) loads right after it, in `ui/shell.py`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from numerbay_desktop import __version__
+from numerbay_desktop.store.datadir import ENV_VAR as DATA_DIR_ENV
 from numerbay_desktop.store.datadir import ensure_data_dir, resolve_data_dir
 
 if TYPE_CHECKING:
@@ -165,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"{PROG}: cannot use the data folder: {error.strerror}.", file=sys.stderr)
         return 2
+    # Every later lookup (pages, services, the devnet child) finds this same folder.
+    os.environ[DATA_DIR_ENV] = str(data_dir)
+
+    from numerbay_desktop.ui.pyside_workarounds import pin_none
+
+    pin_none()  # before any Qt call: PySide6 6.12 on Python 3.11 leaks None references
 
     from PySide6.QtWidgets import QApplication
 

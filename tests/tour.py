@@ -31,7 +31,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from numerbay_desktop.ui.main_window import PAGE_KEYS, MainWindow  # noqa: E402
+from numerbay_desktop.ui.pyside_workarounds import pin_none  # noqa: E402
 from numerbay_desktop.ui.theme import apply_theme  # noqa: E402
+
+pin_none()  # as the app does: PySide6 6.12 on Python 3.11 leaks None references
 
 
 @dataclass

@@ -19,6 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from numerbay_desktop.ui.pyside_workarounds import pin_none
+
+pin_none()  # as the app does: PySide6 6.12 on Python 3.11 leaks None references
+
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     import qasync
