@@ -12,7 +12,7 @@ number. `ROW_ROLE` gives the `MarketRow` itself, `SPARK_ROLE` the sparkline's po
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -37,6 +37,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 3
 MISSING = float("-inf")  # sorts below every number
 DASH = "—"
+MAX_RUNS = 16
 DAY = 86_400
 
 Index = QModelIndex | QPersistentModelIndex
@@ -202,8 +203,18 @@ def prepare_row(row: MarketRow) -> PreparedRow:
     return PreparedRow(row.key, row.kind, row.model_name.lower(), cells, row.sparkline, row)
 
 
-def prepare_rows(rows: Sequence[MarketRow]) -> list[PreparedRow]:
-    return [prepare_row(r) for r in rows]
+def prepare_rows(
+    rows: Sequence[MarketRow], previous: Mapping[str, PreparedRow] | None = None
+) -> list[PreparedRow]:
+    """Format `rows`, reusing `previous` (by key) for rows that did not change: a refresh
+    formats only what moved."""
+    if not previous:
+        return [prepare_row(r) for r in rows]
+    out = []
+    for row in rows:
+        known = previous.get(row.key)
+        out.append(known if known is not None and known.row == row else prepare_row(row))
+    return out
 
 
 class MarketTableModel(QAbstractTableModel):
@@ -213,6 +224,8 @@ class MarketTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[PreparedRow] = []
         self._position: dict[str, int] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self.filter_moved = False
         self.last_apply_s = 0.0
 
     # -- reading ----------------------------------------------------------------------------
@@ -228,6 +241,9 @@ class MarketTableModel(QAbstractTableModel):
     def keys(self) -> list[str]:
         return [r.key for r in self._rows]
 
+    def by_key(self) -> dict[str, PreparedRow]:
+        return {r.key: r for r in self._rows}
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -240,13 +256,8 @@ class MarketTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return cell.tooltip or None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if prepared.row.greyed or cell.tone == "faint":
-                return QColor(current_palette().text_faint)
-            if cell.tone == "up":
-                return QColor(current_palette().success)
-            if cell.tone == "down":
-                return QColor(current_palette().danger)
-            return None
+            tone = "faint" if prepared.row.greyed else cell.tone
+            return _colour(tone) if tone else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _alignment(COLUMNS[index.column()])
         if role == ROW_ROLE:
@@ -284,13 +295,19 @@ class MarketTableModel(QAbstractTableModel):
         if gone:
             self._position = {r.key: i for i, r in enumerate(self._rows)}
         changed: list[int] = []
+        self.filter_moved = False  # a kind or name changed: the proxy must filter again
         for i, old in enumerate(self._rows):
             new = fresh[old.key]
             if new is not old and not new.same_as(old):
                 changed.append(i)
+                if new.kind != old.kind or new.name != old.name:
+                    self.filter_moved = True
             self._rows[i] = new
         last = len(COLUMNS) - 1
-        for start, end in _runs(changed):
+        runs = _runs(changed)
+        if len(runs) > MAX_RUNS:  # one signal over the span beats hundreds of small ones
+            runs = [(runs[0][0], runs[-1][1])]
+        for start, end in runs:
             self.dataChanged.emit(self.index(start, 0), self.index(end, last))
         added = [r for r in rows if r.key not in self._position]
         if added:
@@ -300,8 +317,55 @@ class MarketTableModel(QAbstractTableModel):
                 self._rows.append(row)
                 self._position[row.key] = first + offset
             self.endInsertRows()
+        self._resort()
         self.last_apply_s = time.perf_counter() - started
         return len(added), len(gone), len(changed)
+
+
+    # -- sorting ----------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by `column`'s value (Python's sort on the prepared values: the
+        proxy sorting through `data()` would call into Python for every comparison)."""
+        self._sort = (column, order) if 0 <= column < len(COLUMNS) else None
+        self._resort()
+
+    def _resort(self) -> None:
+        if self._sort is None or len(self._rows) < 2:
+            return
+        column, order = self._sort
+        rows = self._rows
+        # Missing values stay last in either direction; ties go by name.
+        present = [i for i, r in enumerate(rows) if r.cells[column].sort != MISSING]
+        missing = [i for i, r in enumerate(rows) if r.cells[column].sort == MISSING]
+        present.sort(key=lambda i: (rows[i].cells[column].sort, rows[i].name),
+                     reverse=order == Qt.SortOrder.DescendingOrder)
+        missing.sort(key=lambda i: rows[i].name)
+        ranked = present + missing
+        if ranked == list(range(len(self._rows))):
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row = {old: new for new, old in enumerate(ranked)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(persistent, [
+            self.index(new_row[i.row()], i.column()) if i.isValid() else QModelIndex()
+            for i in persistent
+        ])
+        self._rows = [self._rows[i] for i in ranked]
+        self._position = {r.key: i for i, r in enumerate(self._rows)}
+        self.layoutChanged.emit()
+
+
+_colours: dict[tuple[str, str], QColor] = {}
+
+
+def _colour(tone: str) -> QColor:
+    """The QColor of a tone in the current theme (made once: paints ask for it per cell)."""
+    palette = current_palette()
+    colour = _colours.get((palette.name, tone))
+    if colour is None:
+        name = {"faint": palette.text_faint, "up": palette.success, "down": palette.danger}[tone]
+        colour = _colours[(palette.name, tone)] = QColor(name)
+    return colour
 
 
 def _alignment(column: Column) -> int:
@@ -327,13 +391,19 @@ class MarketProxy(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
+        # The source sorts itself, and a row's kind and name rarely change: re-filtering on
+        # every dataChanged would call filterAcceptsRow for each changed row (see refilter).
+        self.setDynamicSortFilter(False)
         self._search = ""
         self._kinds = {"vault"}
 
     def set_search(self, text: str) -> None:
         self.beginFilterChange()
         self._search = text.strip().lower()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def refilter(self) -> None:
+        self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_shown(self, *, candidates: bool, models: bool) -> None:
@@ -343,6 +413,12 @@ class MarketProxy(QSortFilterProxyModel):
             self.beginFilterChange()
             self._kinds = kinds
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting happens in the source model (fast, by value); the proxy keeps its order."""
+        model = self.sourceModel()
+        assert isinstance(model, MarketTableModel)
+        model.sort(column, order)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

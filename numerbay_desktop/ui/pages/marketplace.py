@@ -253,7 +253,7 @@ class MarketplacePage(Page):
             f"font-size: 9.5pt; "
 
             f"selection-background-color: {p.accent}; selection-color: {p.on_accent}; }}"
-            f"QTableView#MarketTable::item {{ padding: 0 4px; border: none; }}"
+            # (no ::item rule: a per-item style rule makes every cell paint slower)
             f"QHeaderView::section {{ background: {p.surface}; color: {p.text_muted}; "
             f"border: none; border-bottom: 1px solid {p.border}; padding: 8px 6px; "
             f"font-weight: 600; font-size: 9pt; }}"
@@ -351,13 +351,17 @@ class MarketplacePage(Page):
         # Only the newest snapshot matters: one that arrives while formatting replaces it.
         while self._pending is not None:
             snapshot, self._pending = self._pending, None
-            prepared = await asyncio.to_thread(prepare_rows, snapshot.rows)
+            prepared = await asyncio.to_thread(prepare_rows, snapshot.rows, self.model.by_key())
             self.model.apply(prepared)
+            if self.model.filter_moved:
+                self.proxy.refilter()
+            await asyncio.sleep(0)  # let the view paint before the labels relayout
             # Diversification compares with the user's holdings: without any, it says nothing.
-            self.table.setColumnHidden(
-                COLUMN_INDEX["diversification"],
-                all(r.diversification is None for r in snapshot.rows if r.kind != "model"))
-            self.table.fit_model_column()
+            hide = all(r.diversification is None for r in snapshot.rows if r.kind != "model")
+            column = COLUMN_INDEX["diversification"]
+            if hide != self.table.isColumnHidden(column):
+                self.table.setColumnHidden(column, hide)
+                self.table.fit_model_column()
             self.snapshot = snapshot
             self.applied += 1
             self._show_source()
