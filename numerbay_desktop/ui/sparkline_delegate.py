@@ -3,8 +3,8 @@ polyline per visible cell, nothing built per row (no chart widget per row)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from numerbay_desktop.ui.marketplace_model import SPARK_ROLE
@@ -12,9 +12,43 @@ from numerbay_desktop.ui.theme import current_palette
 
 PADDING_X = 8
 PADDING_Y = 7
+CACHE_SIZE = 4096
+
+
+def _draw(points: tuple[float, ...], width: int, height: int, colour: QColor,
+          ratio: float) -> QPixmap:
+    pixmap = QPixmap(int(width * ratio), int(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    step = (width - 1) / (len(points) - 1)
+    inset = 2.5  # room for the end dot
+    span = height - 2 * inset
+    line = QPolygonF([
+        QPointF(i * step, inset + (1 - value) * span) for i, value in enumerate(points)
+    ])
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    pen = QPen(colour, 1.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.drawPolyline(line)
+    painter.setBrush(colour)
+    painter.setPen(Qt.PenStyle.NoPen)
+    last = line.last()
+    painter.drawEllipse(QPointF(min(last.x(), width - inset), last.y()), 2.2, 2.2)
+    painter.end()
+    return pixmap
 
 
 class SparklineDelegate(QStyledItemDelegate):
+    """Each sparkline is drawn once into a pixmap (per size and colour) and blitted after:
+    a table repaint then costs one drawPixmap per visible row."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cache: dict[tuple[object, ...], QPixmap] = {}
+
     def paint(
         self,
         painter: QPainter,
@@ -31,26 +65,18 @@ class SparklineDelegate(QStyledItemDelegate):
             return
         palette = current_palette()
         rising = points[-1] >= points[0]
-        colour = QColor(palette.success if rising else palette.danger)
+        colour = palette.success if rising else palette.danger
         if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
-            colour = QColor(palette.on_accent)
-        step = rect.width() / (len(points) - 1)
-        bottom, height = rect.bottom(), rect.height()
-        line = QPolygonF([
-            QPointF(rect.left() + i * step, bottom - value * height)
-            for i, value in enumerate(points)
-        ])
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        pen = QPen(colour, 1.6)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.drawPolyline(line)
-        painter.setBrush(colour)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(line.last(), 2.2, 2.2)
-        painter.restore()
+            colour = palette.on_accent
+        ratio = painter.device().devicePixelRatioF()
+        key = (points, rect.width(), rect.height(), colour, ratio)
+        pixmap = self._cache.get(key)
+        if pixmap is None:
+            pixmap = _draw(points, rect.width(), rect.height(), QColor(colour), ratio)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = pixmap
+        painter.drawPixmap(rect.topLeft(), pixmap)
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
