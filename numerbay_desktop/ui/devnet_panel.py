@@ -69,7 +69,9 @@ class DevnetPanel(QDialog):
     def __init__(self, info: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Devnet panel"))
-        self.setMinimumWidth(560)
+        # Wrapped text in a dialog does not grow it by itself: give it room from the start.
+        self.setMinimumSize(660, 640)
+        self.resize(700, 660)
         self.info = info  # demo keys inside: never log it
         self.control = DevnetControl(str(info.get("control_url") or "http://127.0.0.1:1"))
         self._stop_advance = False
@@ -87,6 +89,7 @@ class DevnetPanel(QDialog):
         layout.addWidget(self._mint_section())
         layout.addWidget(self._advance_section())
         layout.addWidget(self._phrase_section())
+        layout.addStretch(1)
         close_row = QHBoxLayout()
         close_row.addStretch(1)
         close = QPushButton(self.tr("Close"))
@@ -114,11 +117,23 @@ class DevnetPanel(QDialog):
         self.mint_button = QPushButton(self.tr("Mint"))
         self.mint_button.setObjectName("PrimaryButton")
         self.mint_button.clicked.connect(self.mint)
+        self.account.setMinimumWidth(420)
+        account_row = QHBoxLayout()
+        account_row.setSpacing(8)
+        account_label = QLabel(self.tr("Account"))
+        account_label.setFixedWidth(64)
+        account_row.addWidget(account_label)
+        account_row.addWidget(self.account, 1)
+        layout.addLayout(account_row)
         row = QHBoxLayout()
         row.setSpacing(8)
-        row.addWidget(self.account, 3)
-        row.addWidget(self.amount, 1)
+        amount_label = QLabel(self.tr("Amount"))
+        amount_label.setFixedWidth(64)
+        self.amount.setMaximumWidth(220)
+        row.addWidget(amount_label)
+        row.addWidget(self.amount)
         row.addWidget(QLabel("NMR"))
+        row.addStretch(1)
         row.addWidget(self.mint_button)
         layout.addLayout(row)
         self.mint_status = QLabel("")
@@ -144,7 +159,8 @@ class DevnetPanel(QDialog):
             self._say(
                 self.mint_status,
                 self.tr("Minted {amount} NMR to {to}.").format(
-                    amount=_nmr(int(result["amount_wei"])), to=result["to"]
+                    amount=_nmr(int(result["amount_wei"])),
+                    to=f"{result['to'][:8]}…{result['to'][-6:]}",
                 ),
                 "success",
             )
@@ -170,6 +186,7 @@ class DevnetPanel(QDialog):
         row.setSpacing(8)
         self.steps = QSpinBox()
         self.steps.setRange(1, MAX_ADVANCE)
+        self.steps.setMinimumWidth(80)
         self.steps.setValue(1)
         self.unit = QComboBox()
         self.unit.addItem(self.tr("days"), "days")

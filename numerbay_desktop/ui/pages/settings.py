@@ -35,6 +35,7 @@ from numerbay_desktop.ui.settings_network import (
     rpc_url_problem,
     set_tone,
 )
+from numerbay_desktop.ui.theme import current_palette
 
 NETWORK_NAMES = {
     "devnet": "Devnet sandbox (play money)",
@@ -84,6 +85,18 @@ def _value_label(text: str = "", role: str | None = None) -> QLabel:
     return label
 
 
+def _scroll_bar_style() -> str:
+    palette = current_palette()
+    return (
+        "QScrollBar:vertical { background: transparent; width: 8px; margin: 0; }"
+        f"QScrollBar::handle:vertical {{ background: {palette.border}; border-radius: 4px;"
+        " min-height: 40px; }"
+        f"QScrollBar::handle:vertical:hover {{ background: {palette.text_faint}; }}"
+        "QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }"
+        "QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: none; }"
+    )
+
+
 def _caption(text: str) -> QLabel:
     caption = QLabel(text)
     caption.setProperty("role", "muted")
@@ -128,8 +141,14 @@ class SettingsPage(Page):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
+        scroll.setMaximumWidth(800)  # the scroll bar sits beside the cards, not far away
         self.scroller = scroll
-        self.content.addWidget(scroll, 1)
+        scroll.setStyleSheet(_scroll_bar_style())
+        beside = QHBoxLayout()
+        beside.setContentsMargins(0, 0, 0, 0)
+        beside.addWidget(scroll, 1)
+        beside.addStretch(0)  # takes what is left once the scroll area reaches its width
+        self.content.addLayout(beside, 1)
         self.show_network("devnet", None, None)
         self.show_theme("light")
         self._load_fields()
@@ -258,16 +277,17 @@ class SettingsPage(Page):
         self.open_logs_button.clicked.connect(
             lambda: self._open_folder(self._log_file.parent if self._log_file else None)
         )
-        grid.addWidget(_caption(self.tr("Folder")), 0, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.data_dir_value, 0, 1)
-        grid.addWidget(self.open_data_button, 0, 2, Qt.AlignmentFlag.AlignTop)
+        middle = Qt.AlignmentFlag.AlignVCenter
+        grid.addWidget(_caption(self.tr("Folder")), 0, 0, middle)
+        grid.addWidget(self.data_dir_value, 0, 1, middle)
+        grid.addWidget(self.open_data_button, 0, 2, middle)
         rule = QLabel(self.tr(DATA_DIR_RULE))
         rule.setProperty("role", "faint")
         rule.setWordWrap(True)
         grid.addWidget(rule, 1, 1, 1, 2)
-        grid.addWidget(_caption(self.tr("Log file")), 2, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.log_file_value, 2, 1)
-        grid.addWidget(self.open_logs_button, 2, 2, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(_caption(self.tr("Log file")), 2, 0, middle)
+        grid.addWidget(self.log_file_value, 2, 1, middle)
+        grid.addWidget(self.open_logs_button, 2, 2, middle)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         self.data_rule = rule
@@ -316,6 +336,7 @@ class SettingsPage(Page):
     def refresh_theme(self) -> None:
         super().refresh_theme()
         self._show_network_note()
+        self.scroller.setStyleSheet(_scroll_bar_style())
         for label in (self.numerai_error, self.save_status, self.rpc_editor.error):
             set_tone(label, str(label.property("tone") or "") or None)
         for row in self.rpc_editor.rows:
