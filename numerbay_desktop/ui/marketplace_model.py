@@ -245,26 +245,26 @@ class MarketTableModel(QAbstractTableModel):
         return {r.key: r for r in self._rows}
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Plain ints, checked before any lookup: a repaint asks ~10 roles of every cell and
+        # most of them are not ours (comparing with the enum members costs more than this).
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         prepared = self._rows[index.row()]
-        cell = prepared.cells[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell.text
-        if role == SORT_ROLE:
-            return cell.sort
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return cell.tooltip or None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            tone = "faint" if prepared.row.greyed else cell.tone
+        if role == _DISPLAY:
+            return prepared.cells[index.column()].text
+        if role == _FOREGROUND:
+            tone = "faint" if prepared.row.greyed else prepared.cells[index.column()].tone
             return _colour(tone) if tone else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _alignment(COLUMNS[index.column()])
-        if role == ROW_ROLE:
+        if role == _ALIGNMENT:
+            return _ALIGNMENTS[index.column()]
+        if role == _SORT:
+            return prepared.cells[index.column()].sort
+        if role == _TOOLTIP:
+            return prepared.cells[index.column()].tooltip or None
+        if role == _ROW:
             return prepared.row
-        if role == SPARK_ROLE:
-            return prepared.sparkline
-        return None
+        return prepared.sparkline  # SPARK_ROLE
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -355,6 +355,12 @@ class MarketTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_SORT, _ROW, _SPARK = int(SORT_ROLE), int(ROW_ROLE), int(SPARK_ROLE)
+_ROLES = frozenset((_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _SORT, _ROW, _SPARK))
 _colours: dict[tuple[str, str], QColor] = {}
 
 
@@ -382,6 +388,9 @@ def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
         else:
             runs.append((i, i))
     return runs
+
+
+_ALIGNMENTS = tuple(_alignment(c) for c in COLUMNS)
 
 
 class MarketProxy(QSortFilterProxyModel):
