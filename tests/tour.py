@@ -287,6 +287,7 @@ async def settings_rpc_checked(tour: Tour, theme: str = "light") -> None:
     ):
         editor.new_url.setText(url)
         editor.add_from_field()
+    editor.last_results.clear()
     for index in range(len(editor.urls)):
         editor.check(index)
     for _ in range(400):
@@ -327,7 +328,6 @@ async def devnet_panel_open(tour: Tour, theme: str = "light", phrase: bool = Fal
         if not panel.advancing and panel.mint_status.property("tone") in ("success", "danger"):
             break
         await asyncio.sleep(0.05)
-    panel.adjustSize()
 
 
 def _close_panel(tour: Tour) -> None:
@@ -342,8 +342,8 @@ STOPS += [
     Stop("settings_rpc_checked", settings_rpc_checked),
     Stop("settings_rpc_checked_dark", lambda tour: settings_rpc_checked(tour, "dark"),
          after=lambda tour: apply_theme(tour.app, "light")),
-    Stop("settings_mainnet_invalid", settings_mainnet_invalid),
     Stop("settings_data_folder", settings_data),
+    Stop("settings_mainnet_invalid", settings_mainnet_invalid),
     Stop("devnet_panel", devnet_panel_open, lambda tour: tour.state["panel"], _close_panel),
     Stop("devnet_panel_phrase_dark",
          lambda tour: devnet_panel_open(tour, "dark", phrase=True),
