@@ -156,6 +156,9 @@ async def _measure() -> dict[str, Any]:
 
 def run() -> dict[str, dict[str, Any]]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from numerbay_desktop.ui.pyside_workarounds import pin_none
+
+    pin_none()  # as the app does: PySide6 6.12 on Python 3.11 leaks None references
     import qasync
     from PySide6.QtWidgets import QApplication
 
