@@ -14,11 +14,11 @@ selection stays where it was.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,23 +35,23 @@ from PySide6.QtWidgets import (
 )
 
 from numerbay_desktop.core.errors import NumerbayError
-from numerbay_desktop.services.marketplace import MarketplaceService
-from numerbay_desktop.services.models import MarketRow, MarketSnapshot, RefreshResult
-from numerbay_desktop.services.refresh import MarketRefresher
-from numerbay_desktop.ui.marketplace_model import (
-    COLUMN_INDEX,
-    COLUMNS,
-    ROW_ROLE,
-    MarketProxy,
-    MarketTableModel,
-    prepare_rows,
-)
+from numerbay_desktop.services.models import MarketRow
 from numerbay_desktop.ui.pages.base import EmptyState, Page
-from numerbay_desktop.ui.sparkline_delegate import SparklineDelegate
-from numerbay_desktop.ui.tasks import keep
 from numerbay_desktop.ui.theme import current_palette
 
-RefresherSource = MarketRefresher | Callable[[MarketplaceService], MarketRefresher]
+# The services, asyncio and the task helper load only when services arrive: this page is
+# built before the first paint, which must not wait for numerapi, pandas or aiohttp.
+# The table's modules touch Qt's enum namespace (60-100 ms) at import: they load with the
+# first services too, in the methods that build and read the table.
+if TYPE_CHECKING:
+    import asyncio
+
+    from numerbay_desktop.services.marketplace import MarketplaceService
+    from numerbay_desktop.services.models import MarketSnapshot, RefreshResult
+    from numerbay_desktop.services.refresh import MarketRefresher
+    from numerbay_desktop.ui.marketplace_model import MarketProxy, MarketTableModel
+
+    RefresherSource = MarketRefresher | Callable[[MarketplaceService], MarketRefresher]
 
 # Column widths (px) that fit their figures at the app's font; the model name takes the rest.
 # The widest text each column usually holds; its width is this (or its title) at the
@@ -101,6 +101,8 @@ class _MarketTable(QTableView):
         self.fit_model_column()
 
     def fit_model_column(self) -> None:
+        from numerbay_desktop.ui.marketplace_model import COLUMN_INDEX, COLUMNS
+
         model_column = COLUMN_INDEX["model"]
         others = sum(self.columnWidth(i) for i in range(len(COLUMNS))
                      if i != model_column and not self.isColumnHidden(i))
@@ -156,20 +158,27 @@ class MarketplacePage(Page):
         self.snapshot: MarketSnapshot | None = None
         self.opening: asyncio.Task[None] | None = None
         self.applied = 0  # snapshots painted so far (tests wait on it)
-        self.model = MarketTableModel(self)
-        self.proxy = MarketProxy(self)
-        self.proxy.setSourceModel(self.model)
         self._pending: MarketSnapshot | None = None
         self._painter: asyncio.Task[None] | None = None
         self._refreshing: asyncio.Task[None] | None = None
-        self.market_view = self._build_market_view()
-        self.market_view.hide()
-        self.content.addWidget(self.market_view, 1)
+        self.market_view: QWidget | None = None  # built with the first services
         self._ages = QTimer(self)
         self._ages.setInterval(15_000)
         self._ages.timeout.connect(self._show_source)
 
     # -- layout -----------------------------------------------------------------------------
+    def _ensure_market_view(self) -> QWidget:
+        from numerbay_desktop.ui.marketplace_model import MarketProxy, MarketTableModel
+
+        if self.market_view is None:
+            self.model: MarketTableModel = MarketTableModel(self)
+            self.proxy: MarketProxy = MarketProxy(self)
+            self.proxy.setSourceModel(self.model)
+            self.market_view = self._build_market_view()
+            self.market_view.hide()
+            self.content.addWidget(self.market_view, 1)
+        return self.market_view
+
     def _build_market_view(self) -> QWidget:
         view = QWidget()
         layout = QVBoxLayout(view)
@@ -219,6 +228,11 @@ class MarketplacePage(Page):
         return view
 
     def _build_table(self) -> _MarketTable:
+        from PySide6.QtCore import Qt
+
+        from numerbay_desktop.ui.marketplace_model import COLUMN_INDEX
+        from numerbay_desktop.ui.sparkline_delegate import SparklineDelegate
+
         table = _MarketTable()
         table.setObjectName("MarketTable")
         table.setModel(self.proxy)
@@ -263,6 +277,8 @@ class MarketplacePage(Page):
         self._size_columns()
 
     def _size_columns(self) -> None:
+        from numerbay_desktop.ui.marketplace_model import COLUMN_INDEX, COLUMNS
+
         table = self.table
         table.ensurePolished()
         table.horizontalHeader().ensurePolished()
@@ -275,6 +291,8 @@ class MarketplacePage(Page):
 
     def refresh_theme(self) -> None:
         super().refresh_theme()
+        if self.market_view is None:
+            return
         self._style_table()
         self.table.viewport().update()
 
@@ -285,6 +303,11 @@ class MarketplacePage(Page):
         """Show `market`'s vaults. `refresher`: a MarketRefresher for it, or a function that
         makes one from `market` (default: a plain MarketRefresher). Starts opening (cache,
         then a background refresh) when an event loop runs; else call `await page.open()`."""
+        import asyncio
+
+        from numerbay_desktop.services.refresh import MarketRefresher
+        from numerbay_desktop.ui.tasks import keep
+
         if refresher is None:
             made = MarketRefresher(market)
         elif isinstance(refresher, MarketRefresher):
@@ -315,12 +338,14 @@ class MarketplacePage(Page):
             item = self.content.itemAt(i)
             if item is not None and item.spacerItem() is not None:
                 self.content.setStretch(i, 0)
-        self.market_view.show()
+        self._ensure_market_view().show()
         self._style_table()
         self._ages.start()
 
     async def close_services(self) -> None:
         """Stop refreshing (the shell calls this on a network change or at exit)."""
+        import asyncio
+
         self._ages.stop()
         if self.refresher is not None:
             await self.refresher.stop()
@@ -336,18 +361,28 @@ class MarketplacePage(Page):
         self._queue(result.snapshot)
 
     def _queue(self, snapshot: MarketSnapshot) -> None:
+        import asyncio
+
+        from numerbay_desktop.ui.tasks import keep
+
         self._pending = snapshot
         if self._painter is None or self._painter.done():
             self._painter = keep(asyncio.get_running_loop().create_task(self._paint_pending()))
 
     async def show_snapshot(self, snapshot: MarketSnapshot) -> None:
         """Paint `snapshot` and return once it is on screen."""
+        import asyncio
+
         self._queue(snapshot)
         painter = self._painter
         if painter is not None:
             await asyncio.shield(painter)
 
     async def _paint_pending(self) -> None:
+        import asyncio
+
+        from numerbay_desktop.ui.marketplace_model import COLUMN_INDEX, prepare_rows
+
         # Only the newest snapshot matters: one that arrives while formatting replaces it.
         while self._pending is not None:
             snapshot, self._pending = self._pending, None
@@ -384,11 +419,17 @@ class MarketplacePage(Page):
 
     def refresh(self) -> None:
         """The Refresh button: one refresh (joins one already running)."""
+        import asyncio
+
+        from numerbay_desktop.ui.tasks import keep
+
         if self.refresher is None or (self._refreshing and not self._refreshing.done()):
             return
         self._refreshing = keep(asyncio.get_running_loop().create_task(self._refresh()))
 
     async def _refresh(self) -> None:
+        import asyncio
+
         assert self.refresher is not None
         self.refresh_button.setEnabled(False)
         self.refresh_button.setText(self.tr("Refreshing…"))
@@ -409,12 +450,18 @@ class MarketplacePage(Page):
     # -- reading (tests, other pages) -------------------------------------------------------
     def shown_rows(self) -> list[MarketRow]:
         """The rows in the table's order (after sorting and filtering)."""
+        from numerbay_desktop.ui.marketplace_model import ROW_ROLE
+
         return [self.proxy.index(i, 0).data(ROW_ROLE) for i in range(self.proxy.rowCount())]
 
     def cell_text(self, row: int, key: str) -> str:
+        from numerbay_desktop.ui.marketplace_model import COLUMN_INDEX
+
         return str(self.proxy.index(row, COLUMN_INDEX[key]).data())
 
     def _activated(self, index: QModelIndex) -> None:
+        from numerbay_desktop.ui.marketplace_model import ROW_ROLE
+
         row = index.data(ROW_ROLE)
         if isinstance(row, MarketRow) and row.vault is not None:
             self.vault_selected.emit(row.vault)
@@ -432,4 +479,4 @@ class MarketplacePage(Page):
         self.empty_target = target
 
 
-__all__ = ["COLUMNS", "MarketplacePage", "source_line"]
+__all__ = ["MarketplacePage", "source_line"]
