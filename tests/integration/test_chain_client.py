@@ -3,6 +3,7 @@ revert reasons, and the write path txflow will use."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -155,6 +156,17 @@ async def test_revert_reasons_are_decoded(
         await session.multicall(strict)
 
 
+async def receipt_of(client: ChainClient, tx_hash: str, timeout_s: float = 10.0) -> Any:
+    """The receipt once the node serves it: anvil may answer the send a moment before the
+    automined block's receipt is readable, most of all on a busy machine."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while (receipt := await client.get_transaction_receipt(tx_hash)) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+    return receipt
+
+
 async def test_write_path_estimate_fees_send_receipt(
     chain_world: ChainWorld, proxied_client: ChainClient, proxy: FaultProxy
 ) -> None:
@@ -173,7 +185,7 @@ async def test_write_path_estimate_fees_send_receipt(
     signed = Account.sign_transaction(tx, DEPLOYER_KEY)
     tx_hash = await proxied_client.send_raw_transaction(bytes(signed.raw_transaction))
     assert proxy.forwarded_sends == ["0x" + bytes(signed.raw_transaction).hex()]
-    receipt = await proxied_client.get_transaction_receipt(tx_hash)
+    receipt = await receipt_of(proxied_client, tx_hash)
     assert receipt is not None and receipt.succeeded and receipt.gas_used <= gas * 2
     assert (await proxied_client.get_transaction(tx_hash) or {})["hash"] == tx_hash
     assert await proxied_client.read(nmr.read("balanceOf", OTHER)) == MINTED

@@ -3,6 +3,7 @@ result or a clear typed error within its time limit, and nothing is sent to a wr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from typing import Any
@@ -227,6 +228,10 @@ async def test_a_send_whose_reply_is_lost_is_resolved_by_hash(
         proxy.set("lose_reply", faults=1)  # the node gets the tx, the client never hears
         tx_hash = await client.send_raw_transaction(raw)
         assert len(proxy.forwarded_sends) == 2  # the lost one and the retry
-        receipt = await client.get_transaction_receipt(tx_hash)
+        for _ in range(200):  # automine is quick but not synchronous with the reply
+            receipt = await client.get_transaction_receipt(tx_hash)
+            if receipt is not None:
+                break
+            await asyncio.sleep(0.05)
         assert receipt is not None and receipt.succeeded
         assert await client.get_transaction_count(sender) == nonce + 1  # sent once
