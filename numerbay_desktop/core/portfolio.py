@@ -85,8 +85,34 @@ def _require_wei(name: str, amount: object) -> None:
         raise InvalidInput(f"The {name} must be a whole number of wei, at least 0.")
 
 
+class _Figures:
+    """The P&L identities shared by one lot and by a sum of lots (exact, in wei)."""
+
+    value: int
+    fees_accrued: int
+    fees_paid: int
+    returned: int
+    principal: int
+
+    @property
+    def gross_value(self) -> int:
+        return self.value + self.fees_accrued
+
+    @property
+    def fees_total(self) -> int:
+        return self.fees_paid + self.fees_accrued
+
+    @property
+    def pnl(self) -> int:
+        return self.value + self.returned - self.principal
+
+    @property
+    def pnl_before_fees(self) -> int:
+        return self.pnl + self.fees_total
+
+
 @dataclass(frozen=True)
-class Lot:
+class Lot(_Figures):
     """One of the staker's lots, with the figures defined in the module docstring."""
 
     vault: str
@@ -108,22 +134,6 @@ class Lot:
             raise InvalidInput("A lot's state must be one of pending, joined, active, exiting, "
                                "final or closed.")
 
-    @property
-    def gross_value(self) -> int:
-        return self.value + self.fees_accrued
-
-    @property
-    def fees_total(self) -> int:
-        return self.fees_paid + self.fees_accrued
-
-    @property
-    def pnl(self) -> int:
-        return self.value + self.returned - self.principal
-
-    @property
-    def pnl_before_fees(self) -> int:
-        return self.pnl + self.fees_total
-
     def is_unlocked(self, now: int) -> bool:
         return now >= self.unlock_time
 
@@ -133,7 +143,7 @@ class Lot:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(_Figures):
     """Sums over a set of lots; `pnl` = value + returned − principal holds exactly."""
 
     principal: int = 0
@@ -143,22 +153,6 @@ class Totals:
     returned: int = 0
     lots: int = 0
     open_lots: int = 0  # pending, joined or active
-
-    @property
-    def gross_value(self) -> int:
-        return self.value + self.fees_accrued
-
-    @property
-    def fees_total(self) -> int:
-        return self.fees_paid + self.fees_accrued
-
-    @property
-    def pnl(self) -> int:
-        return self.value + self.returned - self.principal
-
-    @property
-    def pnl_before_fees(self) -> int:
-        return self.pnl + self.fees_total
 
     @property
     def return_on_principal(self) -> Fraction | None:

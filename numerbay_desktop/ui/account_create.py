@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from numerbay_desktop.ui.account_forms import (
     FormDialog,
     StrengthHint,
+    add_name_field,
     caption,
     error_label,
     hint,
@@ -103,12 +104,7 @@ class CreateAccountDialog(FormDialog):
             "The account's key is made on this computer and saved encrypted with your password."
         )))
         layout.addSpacing(8)
-        layout.addWidget(caption(self.tr("Name")))
-        self.name_field = QLineEdit()
-        self.name_field.setPlaceholderText(self.tr("e.g. main or staking-1"))
-        self.name_error = error_label()
-        layout.addWidget(self.name_field)
-        layout.addWidget(self.name_error)
+        self.name_field, self.name_error = add_name_field(layout, self.tr("Name"))
         layout.addSpacing(4)
         layout.addWidget(caption(self.tr("Recovery phrase length")))
         self.words_group = QButtonGroup(self)

@@ -71,6 +71,17 @@ def password_field(placeholder: str = "") -> QLineEdit:
     return field
 
 
+def add_name_field(layout: QVBoxLayout, caption_text: str) -> tuple[QLineEdit, QLabel]:
+    """The account-name field of the create and import dialogs: caption, field, error line."""
+    layout.addWidget(caption(caption_text))
+    field = QLineEdit()
+    field.setPlaceholderText(field.tr("e.g. main or staking-1"))
+    error = error_label()
+    layout.addWidget(field)
+    layout.addWidget(error)
+    return field, error
+
+
 def name_problem(name: str, registry: AccountRegistry) -> str | None:
     """Why `name` cannot name a new account, or None."""
     if not name.strip():

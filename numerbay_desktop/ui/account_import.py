@@ -24,6 +24,7 @@ from numerbay_desktop.core.errors import NumerbayError
 from numerbay_desktop.ui.account_forms import (
     FormDialog,
     StrengthHint,
+    add_name_field,
     caption,
     error_label,
     hint,
@@ -63,12 +64,7 @@ class ImportAccountDialog(FormDialog):
             "Its key is saved encrypted on this computer; nothing is sent anywhere."
         )))
         layout.addSpacing(6)
-        layout.addWidget(caption(self.tr("Name")))
-        self.name_field = QLineEdit()
-        self.name_field.setPlaceholderText(self.tr("e.g. main or staking-1"))
-        self.name_error = error_label()
-        layout.addWidget(self.name_field)
-        layout.addWidget(self.name_error)
+        self.name_field, self.name_error = add_name_field(layout, self.tr("Name"))
         layout.addSpacing(4)
 
         self.tabs = QTabWidget()
