@@ -45,6 +45,8 @@ PAGES: dict[str, tuple[str, str]] = {
         "Offline signing", "numerbay_desktop.ui.pages.offline_signing:OfflineSigningPage"
     ),
     "settings": ("Settings", "numerbay_desktop.ui.pages.settings:SettingsPage"),
+    # Not in the navigation: opened from another page (a vault's row, a holding).
+    "model": ("Model", "numerbay_desktop.ui.pages.model:ModelPage"),
 }
 # The navigation, top to bottom: (section heading, page keys). Settings sits at the bottom.
 NAVIGATION: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -74,6 +76,8 @@ def _point_at_buttons(root: QWidget) -> None:
 class DevnetBanner(QFrame):
     """A strip above every page while the app runs on the devnet: nothing here is real money."""
 
+    panel_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("DevnetBanner")
@@ -89,8 +93,13 @@ class DevnetBanner(QFrame):
             )
         )
         self.detail.setWordWrap(True)
+        self.panel_button = QPushButton(self.tr("Devnet panel…"))
+        self.panel_button.setObjectName("DevnetBannerButton")
+        self.panel_button.setToolTip(self.tr("Mint play NMR, move time forward, see the phrase"))
+        self.panel_button.clicked.connect(self.panel_requested)
         layout.addWidget(self.title)
         layout.addWidget(self.detail, 1)
+        layout.addWidget(self.panel_button)
 
     def text(self) -> str:
         return self.title.text() + " " + self.detail.text()
@@ -108,6 +117,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self._painted = False
         self._finished = False  # build_all_pages() has run
+        self.app_context: object | None = None  # ui.app_context.AppContext, once the shell has one
         self.pages: dict[str, Page] = {}
         self.nav_buttons: dict[str, QPushButton] = {}
         self._nav_group = QButtonGroup(self)
@@ -213,7 +223,18 @@ class MainWindow(QMainWindow):
             if self._finished:
                 _point_at_buttons(page)
                 page.refresh_theme()
+            set_context = getattr(page, "set_context", None)
+            if self.app_context is not None and set_context is not None:
+                set_context(self.app_context)
         return page
+
+    def attach_context(self, context: object) -> None:
+        """Hand the app's shared services to every page that takes them (now and later)."""
+        self.app_context = context
+        for page in list(self.pages.values()):
+            set_context = getattr(page, "set_context", None)
+            if set_context is not None:
+                set_context(context)
 
     @property
     def settings_page(self) -> SettingsPage:
@@ -231,7 +252,9 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> None:
         page = self.page(key)
         self.stack.setCurrentWidget(page)
-        self.nav_buttons[key].setChecked(True)
+        button = self.nav_buttons.get(key)  # pages outside the navigation keep the last one lit
+        if button is not None:
+            button.setChecked(True)
         self.setWindowTitle(f"{page.TITLE} · NumerBay")
 
     def current_page_key(self) -> str:

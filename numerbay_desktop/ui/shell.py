@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QApplication
 from numerbay_desktop.core.errors import NumerbayError
 from numerbay_desktop.store.logfiles import install_file_logging, remove_file_logging
 from numerbay_desktop.store.settings import Settings, load_settings, save_settings
+from numerbay_desktop.ui.app_context import AppContext
+from numerbay_desktop.ui.context_wiring import connect_network, make_context
 from numerbay_desktop.ui.devnet_child import DevnetChild, DevnetStartError
 from numerbay_desktop.ui.errors_dialog import error_reporter, report_failure
 from numerbay_desktop.ui.main_window import MainWindow
@@ -78,6 +80,7 @@ class AppShell:
         self._previous_hooks: tuple[Any, Any] | None = None
         self._preload_task: asyncio.Task[None] | None = None
         self._previous_signals: dict[int, Any] = {}
+        self.context: AppContext | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     async def run(self) -> int:
@@ -134,6 +137,7 @@ class AppShell:
                 self.settings = load_settings(self.data_dir)
                 self.use_devnet = self.settings.network == "devnet"
         self.window.settings_page.bind_settings(self.data_dir, self.settings)
+        self.context = make_context(self.window, self.data_dir, offline=self.offline)
         return await self._connect()
 
     def _start_preload(self) -> None:
@@ -168,6 +172,8 @@ class AppShell:
         if not rpc_urls:
             status.show_block(None, problem="No node address is set for this network.")
         rpc_url = rpc_urls[0] if rpc_urls else None
+        if rpc_urls:
+            await self._connect_context(network, rpc_urls, self.settings.numerai_api_url)
         self._start_poller(
             rpc_url,
             self.settings.numerai_api_url,
@@ -208,8 +214,26 @@ class AppShell:
             status.show_numerai("not part of this devnet yet")
         else:
             self.window.settings_page.show_numerai_url(f"{numerai_url}  (the devnet's own)")
+        if self.context is not None:
+            from numerbay_desktop.chain.networks import devnet_from_world
+
+            await connect_network(self.window, self.context, devnet_from_world(info),
+                                  numerai_url=numerai_url, devnet_info=info)
         self._start_poller(rpc_url, numerai_url)
         return True
+
+    async def _connect_context(self, key: str, rpc_urls: list[str], numerai_url: str) -> None:
+        """Mainnet, Sepolia or a custom network: the shared services, once its node is known."""
+        if self.context is None:
+            return
+        from numerbay_desktop.chain.networks import network_by_key
+
+        try:
+            network = network_by_key(key).with_rpc_urls(*rpc_urls)
+            await connect_network(self.window, self.context, network, numerai_url=numerai_url)
+        except NumerbayError as error:
+            log.warning("not connected to %s: %s", key, error)
+            self.window.status.show_block(None, problem=str(error))
 
     def _devnet_failed_later(self, message: str) -> None:
         if self.devnet_info is not None:  # failures before "ready" are reported by the start
@@ -237,6 +261,9 @@ class AppShell:
         if self.poller is not None:
             await self.poller.stop()
         await cancel_all()
+        if self.context is not None:
+            await self.context.close()
+            self.context.shutdown()
         if self.devnet is not None:
             self.devnet.stop()
         self._restore_failure_hooks()

@@ -69,3 +69,6 @@ def reporter() -> Iterator[object]:
     if instance.dialog is not None:
         instance.dialog.done(0)
     instance.reported.clear()
+
+
+from tests.gui.context_fixtures import devnet_ctx  # noqa: E402, F401 - shared devnet AppContext

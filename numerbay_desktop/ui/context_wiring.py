@@ -1,0 +1,80 @@
+"""Joins the app's one AppContext to the window: pages get it, and its signals move the window.
+
+    ctx = make_context(window, data_dir, offline=False)   # before the network connects
+    await connect_network(window, ctx, network, numerai_url=..., devnet_info=...)
+
+Pages with `set_context(ctx)` receive it (also pages built later); the accounts and offline
+signing pages, older than the context, get its registry, session keys and pipeline through
+their own setters. The marketplace gets its services once a network with a factory is known.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from numerbay_desktop.core.errors import NumerbayError
+from numerbay_desktop.ui.app_context import AppContext
+
+if TYPE_CHECKING:
+    from numerbay_desktop.chain.networks import Network
+    from numerbay_desktop.ui.main_window import MainWindow
+    from numerbay_desktop.wallet.accounts import AccountRegistry
+
+log = logging.getLogger(__name__)
+NOTICE_MS = 8_000
+
+
+def make_context(window: MainWindow, data_dir: Path, *, offline: bool = False,
+                 registry: AccountRegistry | None = None) -> AppContext:
+    ctx = AppContext(data_dir, offline=offline, registry=registry, parent=window)
+    accounts: Any = window.page("accounts")
+    accounts.set_registry(ctx.registry)
+    accounts.set_session(ctx.session)
+    window.page("offline_signing").configure(  # type: ignore[attr-defined]
+        data_dir=data_dir, session=ctx.session)
+
+    ctx.navigate.connect(window.show_page)
+    ctx.vault_opened.connect(lambda address: open_vault(window, address))
+    ctx.notice.connect(lambda text: window.status.showMessage(text, NOTICE_MS))
+    ctx.offline_request.connect(
+        lambda request, prepared, pipeline: _to_offline_page(window, request, prepared, pipeline))
+    window.banner.panel_requested.connect(window.settings_page.open_devnet_panel)
+    window.attach_context(ctx)
+    return ctx
+
+
+def open_vault(window: MainWindow, address: str) -> None:
+    """The model page of the vault at `address`."""
+    page: Any = window.page("model")
+    page.show_vault(address)
+    window.show_page("model")
+
+
+def _to_offline_page(window: MainWindow, request: Any, prepared: Any, pipeline: Any) -> None:
+    page: Any = window.page("offline_signing")
+    page.show_request(request, prepared=prepared, pipeline=pipeline)
+    window.show_page("offline_signing")
+
+
+async def connect_network(window: MainWindow, ctx: AppContext, network: Network, *,
+                          numerai_url: str | None = None,
+                          devnet_info: dict[str, Any] | None = None,
+                          with_marketplace: bool = True) -> None:
+    """Connect the context to `network` and give the pages that predate it their services
+    (tests that do not look at the marketplace skip its refresh)."""
+    await ctx.connect(network, numerai_url=numerai_url, devnet_info=devnet_info)
+    client, pipeline = ctx.require_chain()
+    window.page("offline_signing").configure(  # type: ignore[attr-defined]
+        network=network, client=client, pipeline=pipeline, names=ctx.vault_names)
+    if network.factory is None or not with_marketplace:
+        return  # the marketplace's empty state says the factory is not published here
+    from numerbay_desktop.services.marketplace import MarketplaceService
+
+    market: Any = window.page("marketplace")
+    try:
+        market.set_services(MarketplaceService(client, ctx.numerai, ctx.cache))
+        market.vault_selected.connect(ctx.vault_opened)
+    except NumerbayError as error:
+        log.warning("marketplace not started: %s", error)
