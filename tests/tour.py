@@ -453,6 +453,20 @@ STOPS += [
 ]
 
 
+def extra_stops() -> list[Stop]:
+    """Stops of later pages, one module each in tests/tour_stops/ (`STOPS = [...]`), in name
+    order. They reach the devnet session through tests/tour_stops/devnet_session.py."""
+    import importlib
+
+    found: list[Stop] = []
+    for path in sorted((REPO / "tests" / "tour_stops").glob("*.py")):
+        if path.stem.startswith("_") or path.stem == "devnet_session":
+            continue
+        module = importlib.import_module(f"tests.tour_stops.{path.stem}")
+        found.extend(getattr(module, "STOPS", []))
+    return found
+
+
 async def settle(app: QApplication, seconds: float = 0.05) -> None:
     """Let layouts, style polish and pending paints finish before a photo."""
     app.processEvents()
@@ -492,7 +506,8 @@ async def run(selected: list[str]) -> int:
     window.resize(1180, 760)
     window.show()
     tour = Tour(app=app, window=window, data_dir=data_dir)
-    stops = [s for s in STOPS if not selected or any(n in s.name for n in selected)]
+    all_stops = STOPS + extra_stops()
+    stops = [s for s in all_stops if not selected or any(n in s.name for n in selected)]
     try:
         for stop in stops:
             path = await take(tour, stop)

@@ -1,7 +1,7 @@
 """The services every page shares, one of each per app: created by the shell, handed to pages.
 
     ctx = AppContext(data_dir, offline=False)        # registry + session keys at once
-    await ctx.connect(network, numerai_url=...)      # chain client, pipeline, Numerai client
+    await ctx.open_network(network, numerai_url=...) # chain client, pipeline, Numerai client
     page.set_context(ctx)                            # every page that has the method
     client, pipeline = ctx.require_chain()           # ConfigurationError when not connected
     ctx.connected.connect(page.reload)               # after connect (or a network change)
@@ -66,7 +66,7 @@ class AppContext(QObject):
         self.vault_names: dict[str, str] = {}  # checksummed vault address -> human name
 
     # -- connection -------------------------------------------------------------------------
-    async def connect(self, network: Network, *, numerai_url: str | None = None,
+    async def open_network(self, network: Network, *, numerai_url: str | None = None,
                       devnet_info: dict[str, Any] | None = None) -> None:
         """Open the chain client, the pipeline (with the data folder's nonce journal) and the
         Numerai client for `network`; a previous connection is closed first."""
@@ -126,9 +126,9 @@ class AppContext(QObject):
 
     def name_contract(self, address: str, name: str) -> None:
         """Teach the review dialog a contract's human name (a vault: "Vault of model-3")."""
-        from eth_utils import to_checksum_address
+        from numerbay_desktop.chain.networks import checksum_address
 
-        checksummed = str(to_checksum_address(address))
+        checksummed = checksum_address(address)
         self.vault_names[checksummed] = name
         if self.pipeline is not None:
             self.pipeline.names.names[checksummed] = name

@@ -64,7 +64,7 @@ async def connect_network(window: MainWindow, ctx: AppContext, network: Network,
                           with_marketplace: bool = True) -> None:
     """Connect the context to `network` and give the pages that predate it their services
     (tests that do not look at the marketplace skip its refresh)."""
-    await ctx.connect(network, numerai_url=numerai_url, devnet_info=devnet_info)
+    await ctx.open_network(network, numerai_url=numerai_url, devnet_info=devnet_info)
     client, pipeline = ctx.require_chain()
     window.page("offline_signing").configure(  # type: ignore[attr-defined]
         network=network, client=client, pipeline=pipeline, names=ctx.vault_names)
