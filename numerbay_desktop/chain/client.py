@@ -33,6 +33,7 @@ from numerbay_desktop.chain.batch import (
 from numerbay_desktop.chain.contracts import BoundRead, revert_from_rpc
 from numerbay_desktop.chain.errors import BadResponse, CallReverted, RpcRejected, StaleHead
 from numerbay_desktop.chain.events import Log, fetch_logs
+from numerbay_desktop.chain.hexvalues import hex_data, hex_quantity
 from numerbay_desktop.chain.networks import Network, checksum_address
 from numerbay_desktop.chain.rpc import JsonRpcTransport, RetryPolicy, RpcResult, RpcStats
 from numerbay_desktop.chain.simulate import SimulatedCall, simulate_bundle
@@ -263,7 +264,7 @@ class ChainClient:
             result = await self.transport.call("eth_call", params)
         except RpcRejected as rejected:
             raise revert_from_rpc(rejected, request.to) from None
-        return _data(result)
+        return hex_data(result)
 
     async def read(self, bound: BoundRead, block: BlockRef = "latest") -> Any:
         return bound.function.decode_output(
@@ -290,17 +291,17 @@ class ChainClient:
         return await batched_calls(self.transport, calls, block_tag(block))
 
     async def get_balance(self, address: str, block: BlockRef = "latest") -> int:
-        account = checksum_address(address)
-        return _quantity(await self.transport.call("eth_getBalance", [account, block_tag(block)]))
+        params = [checksum_address(address), block_tag(block)]
+        return hex_quantity(await self.transport.call("eth_getBalance", params))
 
     async def get_code(self, address: str, block: BlockRef = "latest") -> bytes:
         account = checksum_address(address)
-        return _data(await self.transport.call("eth_getCode", [account, block_tag(block)]))
+        return hex_data(await self.transport.call("eth_getCode", [account, block_tag(block)]))
 
     async def get_transaction_count(self, address: str, block: BlockRef = "pending") -> int:
         account = checksum_address(address)
         params = [account, block_tag(block)]
-        return _quantity(await self.transport.call("eth_getTransactionCount", params))
+        return hex_quantity(await self.transport.call("eth_getTransactionCount", params))
 
     async def get_logs(
         self,
@@ -332,7 +333,7 @@ class ChainClient:
         if state_override:
             params.append(_override_rpc(state_override))
         try:
-            return _quantity(await self.transport.call("eth_estimateGas", params))
+            return hex_quantity(await self.transport.call("eth_estimateGas", params))
         except RpcRejected as rejected:
             raise revert_from_rpc(rejected, request.to) from None
 
@@ -348,14 +349,14 @@ class ChainClient:
         if not isinstance(raw, dict):
             raise BadResponse("The node gave an unusable fee history.")
         return FeeHistory(
-            oldest_block=_quantity(raw.get("oldestBlock")),
-            base_fees=tuple(_quantity(v) for v in raw.get("baseFeePerGas", [])),
+            oldest_block=hex_quantity(raw.get("oldestBlock")),
+            base_fees=tuple(hex_quantity(v) for v in raw.get("baseFeePerGas", [])),
             gas_used_ratios=tuple(float(v) for v in raw.get("gasUsedRatio", [])),
-            rewards=tuple(tuple(_quantity(v) for v in row) for row in raw.get("reward") or []),
+            rewards=tuple(tuple(hex_quantity(v) for v in row) for row in raw.get("reward") or []),
         )
 
     async def max_priority_fee(self) -> int:
-        return _quantity(await self.transport.call("eth_maxPriorityFeePerGas", []))
+        return hex_quantity(await self.transport.call("eth_maxPriorityFeePerGas", []))
 
     async def send_raw_transaction(self, raw_tx: bytes) -> str:
         """Broadcast a signed transaction and return its hash; the node's chain id is checked
@@ -385,11 +386,11 @@ class ChainClient:
             raise BadResponse("The node gave an unusable receipt.")
         return Receipt(
             tx_hash=str(raw.get("transactionHash")),
-            block_number=_quantity(raw.get("blockNumber")),
+            block_number=hex_quantity(raw.get("blockNumber")),
             block_hash=str(raw.get("blockHash")),
-            status=_quantity(raw.get("status")),
-            gas_used=_quantity(raw.get("gasUsed")),
-            effective_gas_price=_quantity(raw.get("effectiveGasPrice", "0x0")),
+            status=hex_quantity(raw.get("status")),
+            gas_used=hex_quantity(raw.get("gasUsed")),
+            effective_gas_price=hex_quantity(raw.get("effectiveGasPrice", "0x0")),
             contract_address=raw.get("contractAddress"),
             logs=tuple(raw.get("logs") or ()),
         )
@@ -478,30 +479,16 @@ def _override_rpc(override: StateOverride) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _quantity(value: Any) -> int:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return int(value, 16)
-        except ValueError:
-            pass
-    raise BadResponse("The node gave a number that is not hex.")
 
 
-def _data(value: Any) -> bytes:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return bytes.fromhex(value[2:])
-        except ValueError:
-            pass
-    raise BadResponse("The node gave data that is not hex.")
 
 
 def _header(raw: dict[str, Any]) -> BlockHeader:
     base_fee = raw.get("baseFeePerGas")
     return BlockHeader(
-        number=_quantity(raw.get("number")),
+        number=hex_quantity(raw.get("number")),
         hash=str(raw.get("hash")),
-        timestamp=_quantity(raw.get("timestamp")),
-        base_fee_per_gas=_quantity(base_fee) if base_fee is not None else None,
-        gas_limit=_quantity(raw.get("gasLimit")),
+        timestamp=hex_quantity(raw.get("timestamp")),
+        base_fee_per_gas=hex_quantity(base_fee) if base_fee is not None else None,
+        gas_limit=hex_quantity(raw.get("gasLimit")),
     )

@@ -60,7 +60,7 @@ from eth_utils.address import to_checksum_address
 
 from numerbay_desktop.chain.client import ChainClient, TxRequest
 from numerbay_desktop.chain.contracts import ContractNames
-from numerbay_desktop.chain.errors import BadResponse, ChainError, RpcRejected
+from numerbay_desktop.chain.errors import ChainError, RpcRejected
 from numerbay_desktop.chain.fees import (
     FeeChoice,
     FeePresets,
@@ -70,6 +70,7 @@ from numerbay_desktop.chain.fees import (
     presets_or_fallback,
     replacement_fee,
 )
+from numerbay_desktop.chain.hexvalues import hex_quantity
 from numerbay_desktop.chain.tracking import TxState, TxStatus, observe
 from numerbay_desktop.chain.txreview import SimulationResult, TxReview, build_review
 from numerbay_desktop.chain.txsigned import (
@@ -249,8 +250,8 @@ class TxPipeline:
             first = nonce
         else:
             journaled = self.journal.next_nonce(self.chain_id, sender)
-            first = max(_quantity(pending.unwrap()), journaled or 0)
-        balance_wei = _quantity(balance.unwrap())
+            first = max(hex_quantity(pending.unwrap()), journaled or 0)
+        balance_wei = hex_quantity(balance.unwrap())
         choice = presets.get(fee) if isinstance(fee, str) else fee
         return Draft(uuid.uuid4().hex, sender, self.chain_id, tuple(intents), first, presets,
                      choice, sender_balance=balance_wei)
@@ -550,13 +551,6 @@ class TxPipeline:
         return slots
 
 
-def _quantity(value: object) -> int:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return int(value, 16)
-        except ValueError:
-            pass
-    raise BadResponse("The node gave a number that is not hex.")
 
 
 def _address(value: str) -> str:

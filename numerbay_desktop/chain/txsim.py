@@ -24,7 +24,8 @@ from eth_utils.crypto import keccak
 
 from numerbay_desktop.chain.client import ChainClient, TxRequest
 from numerbay_desktop.chain.contracts import ERC20_ABI, ContractAbi, revert_from_rpc
-from numerbay_desktop.chain.errors import BadResponse, CallReverted, ChainError
+from numerbay_desktop.chain.errors import CallReverted, ChainError
+from numerbay_desktop.chain.hexvalues import hex_data, hex_quantity
 from numerbay_desktop.chain.simulate import SimulationUnsupported
 from numerbay_desktop.chain.txreview import SimulationResult
 from numerbay_desktop.core.risk import approval_amount
@@ -153,7 +154,7 @@ class Simulator:
             for c in candidates
         ])
         for candidate, answer in zip(candidates, answers, strict=True):
-            if answer.error is None and _as_int(answer.value) == _PROBE_MARKER:
+            if answer.error is None and hex_quantity(answer.value) == _PROBE_MARKER:
                 self._slots[token] = candidate
                 return candidate
         raise BundleNotSimulable(
@@ -173,7 +174,7 @@ class Simulator:
         for answer in (call, estimate):
             if answer.error is not None:
                 raise _refusal(answer.error, request, index, count)
-        return _as_bytes(call.value), _as_int(estimate.value)
+        return hex_data(call.value), hex_quantity(estimate.value)
 
     async def _estimate(
         self, request: TxRequest, index: int, count: int, override: dict[str, Any] | None
@@ -191,19 +192,5 @@ def _refusal(error: Any, request: TxRequest, index: int, count: int) -> ChainErr
     return refused
 
 
-def _as_int(value: Any) -> int:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return int(value, 16) if len(value) > 2 else 0
-        except ValueError:
-            pass
-    raise BadResponse("The node gave a number that is not hex.")
 
 
-def _as_bytes(value: Any) -> bytes:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return bytes.fromhex(value[2:])
-        except ValueError:
-            pass
-    raise BadResponse("The node gave data that is not hex.")
