@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from eth_utils.address import is_address, to_checksum_address
 
-from numerbay_desktop.core.errors import InvalidInput
+from numerbay_desktop.core.errors import ConfigurationError, InvalidInput
 
 MAINNET_CHAIN_ID = 1
 SEPOLIA_CHAIN_ID = 11155111
@@ -77,6 +77,13 @@ class Network:
             value = getattr(self, field)
             if value is not None:
                 object.__setattr__(self, field, checksum_address(value, f"{field} address"))
+
+    def require_factory(self) -> str:
+        """The vault factory's address; ConfigurationError where none is published yet."""
+        if self.factory is None:
+            raise ConfigurationError(
+                f"No vault factory is known on {self.name}; set its address in the settings.")
+        return self.factory
 
     def with_rpc_urls(self, *urls: str) -> Network:
         """A copy that uses these RPC URLs, in this order."""

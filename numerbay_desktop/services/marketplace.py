@@ -39,7 +39,7 @@ from numerbay_desktop.chain.errors import CallReverted
 from numerbay_desktop.chain.events import Log
 from numerbay_desktop.core import analytics
 from numerbay_desktop.core.abs import numerai_model_id
-from numerbay_desktop.core.errors import ConfigurationError, InvalidInput
+from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.vault_math import effective_bps
 from numerbay_desktop.numerai.client import NumeraiClient
 from numerbay_desktop.services import model_stats, vault_events
@@ -91,12 +91,7 @@ class MarketplaceService:
         last_n_rounds: int = 60,
         log_span: int = 10_000,
     ) -> None:
-        factory = client.network.factory
-        if factory is None:
-            raise ConfigurationError(
-                f"No vault factory is known on {client.network.name}; set its address in the "
-                "settings."
-            )
+        factory = client.network.require_factory()
         self.client = client
         self.numerai = numerai
         self.cache = cache

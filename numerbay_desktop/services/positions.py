@@ -31,7 +31,6 @@ from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.contracts import BoundRead, ContractAbi
 from numerbay_desktop.chain.errors import CallReverted
 from numerbay_desktop.core import portfolio
-from numerbay_desktop.core.errors import ConfigurationError
 from numerbay_desktop.core.portfolio import Lot, LotState, Totals, VaultPosition
 from numerbay_desktop.services import vault_events
 from numerbay_desktop.services.chain_reads import LogQuery, block_timestamp_call, read_together
@@ -125,12 +124,7 @@ class PositionsService:
         missed_round_days: int = 2,
         log_span: int = 10_000,
     ) -> None:
-        factory = client.network.factory
-        if factory is None:
-            raise ConfigurationError(
-                f"No vault factory is known on {client.network.name}; set its address in the "
-                "settings."
-            )
+        factory = client.network.require_factory()
         self.client = client
         self.cache = cache
         self.factory = ContractAbi.load("VaultFactory").at(factory)
