@@ -76,17 +76,10 @@ def register(nouns: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def build_registry(data_dir: Path, chain_id: int, nmr_address: str | None = None) -> AbiRegistry:
     """The ABIs both sides use for summaries: bundled artifacts, ERC-20, and named contracts."""
-    from numerbay_desktop.resource_paths import resources_dir
+    from numerbay_desktop.resource_paths import bundled_abis
     from numerbay_desktop.wallet.calldata import ERC20_ABI, AbiRegistry, ContractInfo
 
-    abis: dict[str, list[dict[str, Any]]] = {}
-    for artifact in sorted((resources_dir() / "contracts").glob("*.json")):
-        try:
-            abi = json.loads(artifact.read_text(encoding="utf-8")).get("abi")
-        except (OSError, ValueError):
-            continue
-        if isinstance(abi, list):
-            abis[artifact.stem] = abi
+    abis = bundled_abis()
     named: dict[str, ContractInfo] = {}
     nmr = nmr_address or (MAINNET_NMR if chain_id == 1 else None)
     devnet = _devnet_contracts(data_dir, chain_id)

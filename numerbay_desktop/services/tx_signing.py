@@ -11,15 +11,13 @@ so the adapter lives here, above both).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from numerbay_desktop.chain.networks import Network
 from numerbay_desktop.chain.txflow import Prepared
 from numerbay_desktop.chain.txsigned import UnsignedTx
-from numerbay_desktop.resource_paths import resources_dir
+from numerbay_desktop.resource_paths import bundled_abis
 from numerbay_desktop.wallet.calldata import ERC20_ABI, AbiRegistry, ContractInfo
 from numerbay_desktop.wallet.keystore import address_of_key
 from numerbay_desktop.wallet.offline import (
@@ -58,14 +56,7 @@ class KeySigner:
 
 def abi_registry(network: Network, names: Mapping[str, str] | None = None) -> AbiRegistry:
     """Bundled ABIs and ERC-20, with the network's NMR named (and `names`: address → name)."""
-    abis: dict[str, list[dict[str, Any]]] = {}
-    for artifact in sorted((resources_dir() / "contracts").glob("*.json")):
-        try:
-            abi = json.loads(artifact.read_text(encoding="utf-8")).get("abi")
-        except (OSError, ValueError):
-            continue
-        if isinstance(abi, list):
-            abis[artifact.stem] = abi
+    abis = bundled_abis()
     named: dict[str, ContractInfo] = {}
     if network.nmr:
         named[network.nmr] = ContractInfo("NMR", abis.get("MockNMR", ERC20_ABI), "NMR", 18)
