@@ -110,6 +110,10 @@ def spec_of(schedule: vm.Schedule) -> ScheduleSpec:
 
 LOT = st.integers(0, 2**16)
 STATS = {"examples": 0, "steps": 0}
+STEPS_PER_EXAMPLE: list[int] = []  # steps (rules run) of each finished example
+# a long campaign prints a progress line every N examples (NUMERBAY_STATEFUL_PROGRESS=N)
+PROGRESS_EVERY = int(os.environ.get("NUMERBAY_STATEFUL_PROGRESS", "0"))
+STARTED = time.monotonic()
 # shrinking a long contract history can take many minutes: NUMERBAY_NO_SHRINK=1 skips it
 PHASES = [p for p in Phase if not (p == Phase.shrink and os.environ.get("NUMERBAY_NO_SHRINK"))]
 REFUSALS: dict[str, int] = {}
@@ -144,6 +148,10 @@ def machine_for(world: Deployment) -> type[RuleBasedStateMachine]:
         def teardown(self) -> None:
             STATS["examples"] += 1
             STATS["steps"] += self.steps
+            STEPS_PER_EXAMPLE.append(self.steps - 1)  # the invariants also run once at start
+            if PROGRESS_EVERY and STATS["examples"] % PROGRESS_EVERY == 0:
+                print(f"progress: {STATS['examples']} examples, {STATS['steps']} steps, "
+                      f"{time.monotonic() - STARTED:.0f}s", flush=True)
             if os.environ.get("NUMERBAY_STATEFUL_DEBUG"):
                 m = self.model
                 print("lots", m.last_lot_id, "K", m.stake_count, "S", m.applied_count,
@@ -550,6 +558,8 @@ def deployers(
 def run_machine(world: Deployment, examples: int, steps: int, print_stats: bool = True,
                 shrink: bool = True, derandomize: bool = False) -> None:
     started = time.monotonic()
+    STATS.update(examples=0, steps=0)
+    STEPS_PER_EXAMPLE.clear()
     phases = PHASES if shrink else [p for p in PHASES if p != Phase.shrink]
     run_state_machine_as_test(
         machine_for(world),
@@ -560,8 +570,12 @@ def run_machine(world: Deployment, examples: int, steps: int, print_stats: bool 
     )
     if print_stats:
         print("refused:", REFUSALS)
-        print(f"stateful: {STATS['examples']} examples, {STATS['steps']} steps "
-              f"(budget {examples} x {steps}) in {time.monotonic() - started:.1f}s")
+        lengths = sorted(STEPS_PER_EXAMPLE) or [0]
+        full = sum(1 for n in lengths if n >= steps)
+        print(f"stateful: {STATS['examples']} examples, {sum(lengths)} steps "
+              f"(budget {examples} x {steps}) in {time.monotonic() - started:.1f}s; "
+              f"steps per example min {lengths[0]} median {lengths[len(lengths) // 2]} "
+              f"max {lengths[-1]}, {full} examples ran the full {steps}")
 
 
 def test_vault_stateful(deployers: dict[str, Any], boa_anchor: None) -> None:
