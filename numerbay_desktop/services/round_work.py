@@ -5,8 +5,9 @@
     proposal = await service.propose_stake(vault)           # StakeProposal (+ .explain())
     plan = await service.prepare_stake(vault, sender, amount=None)  # StakePlan, or an
                                                             # ActionResult: nothing to stake
-    # (the UI shows plan.prepared.review and plan.proposal.explain(), then:)
     result = await service.send(plan, signer)               # ActionResult (plain words)
+    # The app: prepare_stake(..., simulate=False), then plan.intent through its review dialog
+    steps = await service.settlement_steps(vault)           # settle / sync intents to review
     result = await service.stake_this_round(vault, signer)  # prepare + send (the keeper)
     results = await service.settle_ready(vault, signer)     # settle / sync / apply / fulfill
     results = await service.run_once(vault, signer)         # settle_ready, then the stake
@@ -105,14 +106,27 @@ class VaultState:
 
 @dataclass(frozen=True)
 class StakePlan:
-    """A stake ready for review: `prepared.review` is what the user confirms."""
+    """A stake ready for review: `prepared.review` is what the user confirms (None when the
+    caller reviews `intent` itself, e.g. the app's review dialog)."""
 
     vault: str
     round_id: int
     amount: int
     proposal: StakeProposal
     authorization: StakeAuthorization
-    prepared: Prepared
+    prepared: Prepared | None
+    intent: TxIntent
+
+
+@dataclass(frozen=True)
+class SettleStep:
+    """One settlement call for a staked round: settle_round with a checked proof, or
+    sync_round for a position Numerai paid out itself."""
+
+    action: str  # "settle" or "sync"
+    round_id: int
+    intent: TxIntent
+    what: str
 
 
 @dataclass
@@ -242,10 +256,11 @@ class RoundWorkService:
         return propose_stake((await self.read_vault(vault)).figures)
 
     async def prepare_stake(
-        self, vault: str, sender: str, amount: int | None = None
+        self, vault: str, sender: str, amount: int | None = None, *, simulate: bool = True
     ) -> StakePlan | ActionResult:
         """Everything up to the review: a StakePlan, or an ActionResult saying why there is
-        nothing to stake (already staked, no open round, no submission, nothing free)."""
+        nothing to stake (already staked, no open round, no submission, nothing free).
+        `simulate=False` leaves the simulation to the caller's review (plan.prepared None)."""
         await self._await_own_pending(sender)
         state = await self.read_vault(vault)
         opened = await self._open_round(state)
@@ -273,6 +288,8 @@ class RoundWorkService:
         intent = TxIntent(state.vault, VAULT_ABI.at(state.vault).calldata(
             "stake_round", auth.struct().as_tuple(), amount, bytes.fromhex(auth.signature[2:])),
             label=f"Stake {nmr_text(amount)} on round {round_id}")
+        if not simulate:
+            return StakePlan(state.vault, round_id, amount, proposal, auth, None, intent)
         try:
             prepared = await self.pipeline.prepare(sender, [intent])
         except ChainError as error:  # TxWouldRevert and the node's refusals
@@ -281,7 +298,7 @@ class RoundWorkService:
                                     "this vault (found after the check).", round_id=round_id,
                                     already_done=True)
             raise RoundWorkError(f"Staking round {round_id} would fail: {error}") from None
-        return StakePlan(state.vault, round_id, amount, proposal, auth, prepared)
+        return StakePlan(state.vault, round_id, amount, proposal, auth, prepared, intent)
 
     async def verify_authorization(self, auth: StakeAuthorization, state: VaultState,
                                    round_id: int, amount: int) -> None:
@@ -327,6 +344,8 @@ class RoundWorkService:
     async def send(self, plan: StakePlan, signer: TxSigner) -> ActionResult:
         """Sign, send and wait for a reviewed stake."""
         what = f"Staked {nmr_text(plan.amount)} on round {plan.round_id}"
+        if plan.prepared is None:
+            raise RoundWorkError("This stake was not simulated; prepare it with simulate=True.")
         return await self._send(plan.prepared, signer, "stake", what, plan.round_id,
                                 plan.amount, lambda: self._staked(plan.vault, plan.round_id))
 
@@ -382,31 +401,44 @@ class RoundWorkService:
 
     # ------------------------------------------------------------------ settling
 
-    async def settle_ready(self, vault: str, signer: TxSigner) -> list[ActionResult]:
-        """settle_round for each resolved claim (proof checked locally first), sync_round for
-        positions Numerai finalized, then apply and fulfill when they have work."""
+    async def settlement_steps(self, vault: str) -> list[SettleStep]:
+        """settle_round for each resolved claim (proof checked locally first) and sync_round
+        for each position Numerai finalized, oldest round first."""
         state = await self.read_vault(vault)
         first = int(state.info["applied_count"]) + 1
         pending = [u for u in await self._sequences(state, first) if not u.facts.recorded]
+        if not pending:
+            return []
+        claims = await self._claims(state, pending)
+        vault_at = VAULT_ABI.at(state.vault)
+        steps = []
+        for u in pending:
+            f = u.facts
+            if f.position_settled:
+                what = f"Synced round {f.round_id} (Numerai paid it out)"
+                data = vault_at.calldata("sync_round", f.round_id)
+                steps.append(SettleStep("sync", f.round_id, TxIntent(
+                    state.vault, data, label=f"Sync round {f.round_id}"), what))
+            elif f.round_id in claims:
+                c = claims[f.round_id]
+                proof = [bytes.fromhex(p[2:]) for p in c.proof]
+                what = (f"Settled round {f.round_id}: payout {nmr_text(c.payout_wei)}, burn "
+                        f"{nmr_text(c.burn_wei)}")
+                data = vault_at.calldata("settle_round", f.round_id, c.payout_wei,
+                                         c.burn_wei, proof)
+                steps.append(SettleStep("settle", f.round_id, TxIntent(
+                    state.vault, data, label=f"Settle round {f.round_id}"), what))
+        return steps
+
+    async def settle_ready(self, vault: str, signer: TxSigner) -> list[ActionResult]:
+        """Every settlement step (see settlement_steps), then apply and fulfill when they
+        have work."""
+        vault = str(to_checksum_address(vault))
         results: list[ActionResult] = []
-        if pending:
-            claims = await self._claims(state, pending)
-            for u in pending:
-                f = u.facts
-                if f.position_settled:
-                    results.append(await self._call(
-                        state.vault, signer, "sync", VAULT_ABI.at(state.vault).calldata(
-                            "sync_round", f.round_id),
-                        f"Synced round {f.round_id} (Numerai paid it out)", f.round_id))
-                elif f.round_id in claims:
-                    c = claims[f.round_id]
-                    proof = [bytes.fromhex(p[2:]) for p in c.proof]
-                    results.append(await self._call(
-                        state.vault, signer, "settle", VAULT_ABI.at(state.vault).calldata(
-                            "settle_round", f.round_id, c.payout_wei, c.burn_wei, proof),
-                        f"Settled round {f.round_id}: payout {nmr_text(c.payout_wei)}, burn "
-                        f"{nmr_text(c.burn_wei)}", f.round_id))
-        results += await self._apply_and_fulfill(state.vault, signer)
+        for step in await self.settlement_steps(vault):
+            results.append(await self._call(vault, signer, step.action, step.intent.data,
+                                            step.what, step.round_id))
+        results += await self._apply_and_fulfill(vault, signer)
         return results
 
     async def _claims(self, state: VaultState, pending: Sequence[_Unrecorded]
