@@ -35,6 +35,7 @@ from numerbay_desktop.ui.settings_network import (
     rpc_url_problem,
     set_tone,
 )
+from numerbay_desktop.ui.settings_numerai_key import NumeraiKeyCard
 from numerbay_desktop.ui.theme import current_palette
 
 NETWORK_NAMES = {
@@ -124,6 +125,8 @@ class SettingsPage(Page):
         column.setSpacing(16)
         column.addWidget(self._appearance_card())
         column.addWidget(self._network_card())
+        self.numerai_key_card = NumeraiKeyCard()
+        column.addWidget(self.numerai_key_card)
         column.addWidget(self._devnet_card())
         column.addWidget(self._data_card())
         column.addStretch(1)
@@ -299,6 +302,10 @@ class SettingsPage(Page):
         self.data_dir = data_dir
         self.settings = settings
         self._load_fields()
+
+    def set_context(self, ctx: Any) -> None:
+        """The app's context: the Numerai API key card manages its data folder's key."""
+        self.numerai_key_card.set_context(ctx)
 
     def set_devnet_info(self, info: dict[str, Any] | None) -> None:
         """The running devnet's JSON (control URL, demo accounts): shows the devnet card."""
