@@ -41,6 +41,7 @@ class AppContext(QObject):
 
     connected = Signal()  # a network is connected (again): pages reload their data
     active_account_changed = Signal(str)  # the account name staking and owner pages act as
+    accounts_changed = Signal()  # an account was added, renamed or removed (Accounts page)
     navigate = Signal(str)  # a page asks the window to show another page (its key)
     vault_opened = Signal(str)  # open the model page of this vault address
     notice = Signal(str)  # a short message for the status bar ("Deposit confirmed")

@@ -29,9 +29,7 @@ NOTICE_MS = 8_000
 def make_context(window: MainWindow, data_dir: Path, *, offline: bool = False,
                  registry: AccountRegistry | None = None) -> AppContext:
     ctx = AppContext(data_dir, offline=offline, registry=registry, parent=window)
-    accounts: Any = window.page("accounts")
-    accounts.set_registry(ctx.registry)
-    accounts.set_session(ctx.session)
+    window.page("accounts")  # built now: it takes the registry and session in set_context
     window.page("offline_signing").configure(  # type: ignore[attr-defined]
         data_dir=data_dir, session=ctx.session)
 
@@ -42,6 +40,7 @@ def make_context(window: MainWindow, data_dir: Path, *, offline: bool = False,
         lambda request, prepared, pipeline: _to_offline_page(window, request, prepared, pipeline))
     window.banner.panel_requested.connect(window.settings_page.open_devnet_panel)
     window.attach_context(ctx)
+    window.status.bind_accounts(ctx)
     return ctx
 
 

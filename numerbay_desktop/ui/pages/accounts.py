@@ -15,7 +15,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QTimer
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,6 +38,8 @@ from numerbay_desktop.ui.theme import current_palette
 from numerbay_desktop.wallet.accounts import AccountRecord, AccountRegistry, Contact
 
 if TYPE_CHECKING:
+    from numerbay_desktop.ui.account_demo import DemoAccountsOffer
+    from numerbay_desktop.ui.app_context import AppContext
     from numerbay_desktop.ui.unlock import SessionKeys
 
 MONO = "font-family: 'DejaVu Sans Mono', 'Consolas', 'Menlo', monospace;"
@@ -63,13 +65,17 @@ def _badge(text: str, colour: str) -> QLabel:
 
 class AccountsPage(Page):
     KEY = "accounts"
-    TITLE = "Accounts"
-    SUBTITLE = "Your Ethereum accounts and address book. Keys never leave this computer."
+    TITLE = QT_TRANSLATE_NOOP("AccountsPage", "Accounts")
+    SUBTITLE = QT_TRANSLATE_NOOP(
+        "AccountsPage", "Your Ethereum accounts and address book. Keys never leave this computer.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._registry: AccountRegistry | None = None
         self._session: SessionKeys | None = None
+        self._ctx: AppContext | None = None
+        self.demo_offer: DemoAccountsOffer | None = None
+        self.use_buttons: dict[str, QPushButton] = {}
         self.dialog: QDialog | None = None  # the dialog the page opened last
         self.confirm_box: QMessageBox | None = None
         self.cards: dict[str, QFrame] = {}
@@ -139,14 +145,53 @@ class AccountsPage(Page):
             from numerbay_desktop.ui.unlock import SessionKeys
 
             session = SessionKeys(parent=self)
-            session.locked.connect(lambda _name: self.reload())
+            session.locked.connect(self._key_locked)
             self._session = session
         return self._session
 
     def set_session(self, session: SessionKeys) -> None:
-        self._session = session
-        session.locked.connect(lambda _name: self.reload())
+        if session is not self._session:
+            if self._session is not None:
+                self._session.locked.disconnect(self._key_locked)
+            self._session = session
+            session.locked.connect(self._key_locked)
         self.reload()
+
+    def _key_locked(self, _name: str) -> None:
+        self.reload()
+
+    def set_context(self, ctx: AppContext) -> None:
+        """The app's registry, unlocked keys and active account (the window calls this)."""
+        if self._ctx is not None:
+            for signal in (self._ctx.active_account_changed, self._ctx.connected):
+                signal.disconnect(self._context_changed)
+        self._ctx = ctx
+        ctx.active_account_changed.connect(self._context_changed)
+        ctx.connected.connect(self._context_changed)
+        self._registry = ctx.registry
+        self.set_session(ctx.session)
+
+    def _context_changed(self, *_args: object) -> None:
+        if self._loaded:
+            self.reload()
+
+    def _accounts_changed(self) -> None:
+        self.reload()
+        if self._ctx is not None:
+            self._ctx.accounts_changed.emit()
+
+    @property
+    def active_name(self) -> str | None:
+        """The account the staking and owner pages act as (None without a context)."""
+        if self._ctx is None:
+            return None
+        record = self._ctx.active_account
+        return record.name if record is not None else None
+
+    def use_account(self, name: str) -> None:
+        """Make `name` the account the staking and owner pages act as."""
+        if self._ctx is not None:
+            self._ctx.set_active_account(name)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._loaded:
@@ -168,11 +213,18 @@ class AccountsPage(Page):
         self._clear(self.accounts_box)
         self.cards = {}
         self.empty_state = None
+        self.demo_offer = None
+        self.use_buttons = {}
         if not records:
-            self.empty_state = self._empty_state()
-            self.accounts_box.addWidget(self.empty_state)
+            self.demo_offer = self._demo_offer()
+            if self.demo_offer is not None:
+                self.accounts_box.addWidget(self.demo_offer)
+            else:
+                self.empty_state = self._empty_state()
+                self.accounts_box.addWidget(self.empty_state)
+        active = self.active_name
         for record in records:
-            card = self._account_card(record)
+            card = self._account_card(record, active)
             self.cards[record.name] = card
             self.accounts_box.addWidget(card)
         self._clear(self.contacts_box)
@@ -212,6 +264,27 @@ class AccountsPage(Page):
         empty.refresh_theme()
         return empty
 
+    def _demo_offer(self) -> DemoAccountsOffer | None:
+        """On the devnet sandbox only: its public demo accounts in one click."""
+        ctx = self._ctx
+        info = ctx.devnet_info if ctx is not None and ctx.is_devnet else None
+        mnemonic = info.get("mnemonic") if info else None
+        if ctx is None or not isinstance(mnemonic, str):
+            return None
+        from numerbay_desktop.ui.account_demo import DEMO_STAKER, DemoAccountsOffer
+
+        offer = DemoAccountsOffer(self.registry, self.session, mnemonic)
+
+        def imported(names: list[str]) -> None:
+            if DEMO_STAKER in names:
+                ctx.set_active_account(DEMO_STAKER)
+            self._accounts_changed()
+            ctx.notice.emit(self.tr("Demo accounts imported and unlocked: {0} is active.")
+                            .format(self.active_name or ""))
+
+        offer.imported.connect(imported)
+        return offer
+
     def _notice(self, text: str) -> QFrame:
         card = QFrame()
         card.setObjectName("Card")
@@ -235,7 +308,7 @@ class AccountsPage(Page):
         button.clicked.connect(copy)
         return button
 
-    def _account_card(self, record: AccountRecord) -> QFrame:
+    def _account_card(self, record: AccountRecord, active: str | None = None) -> QFrame:
         palette = current_palette()
         card = QFrame()
         card.setObjectName("Card")
@@ -261,6 +334,11 @@ class AccountsPage(Page):
             )
         else:
             title_row.addWidget(_badge(self.tr("watch-only"), palette.warning))
+        if active is not None and record.name == active:
+            badge = _badge(self.tr("active"), palette.success)
+            badge.setToolTip(self.tr(
+                "The marketplace, portfolio and my vaults pages act as this account"))
+            title_row.addWidget(badge)
         title_row.addStretch(1)
         text.addLayout(title_row)
         address_row = QHBoxLayout()
@@ -276,6 +354,13 @@ class AccountsPage(Page):
             text.addWidget(_label(self.tr("Derivation path {0}").format(record.hd_path), "faint"))
         layout.addLayout(text, 1)
 
+        if active is not None and record.name != active:
+            use = QPushButton(self.tr("Use for staking"))
+            use.setToolTip(self.tr(
+                "The marketplace, portfolio and my vaults pages act as this account"))
+            use.clicked.connect(lambda _c=False, n=record.name: self.use_account(n))
+            self.use_buttons[record.name] = use
+            layout.addWidget(use)
         if record.can_sign:
             lock = QPushButton(
                 self.tr("Lock") if self._is_unlocked(record.name) else self.tr("Unlock")
@@ -325,7 +410,7 @@ class AccountsPage(Page):
     def _open(self, dialog: QDialog) -> QDialog:
         saved = getattr(dialog, "saved", None)
         if saved is not None:
-            saved.connect(lambda _result: self.reload())
+            saved.connect(lambda _result: self._accounts_changed())
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -412,7 +497,7 @@ class AccountsPage(Page):
         def finished(_result: int) -> None:
             if box.clickedButton() is delete_button:
                 BackgroundOp(self, lambda: self.registry.delete(name)).success(
-                    lambda _trashed: self.reload()
+                    lambda _trashed: self._accounts_changed()
                 ).run()
 
         box.finished.connect(finished)
@@ -422,7 +507,7 @@ class AccountsPage(Page):
 
     def remove_contact(self, name: str) -> None:
         self.registry.remove_contact(name)
-        self.reload()
+        self._accounts_changed()
 
     def _tell(self, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "NumerBay", text,

@@ -185,6 +185,7 @@ class OfflineSigningPage(Page):
         super().__init__(parent)
         self.data_dir: Path | None = None
         self.session: Any = None  # ui.unlock.SessionKeys, created on first use
+        self.accounts: Any = None  # the app's AccountRegistry (set_context), else the folder's
         self.network: Network | None = None
         self.names: dict[str, str] = {}
         self.client: Any = None  # chain.client.ChainClient when connected
@@ -229,12 +230,20 @@ class OfflineSigningPage(Page):
                   network: Network | None = None, names: dict[str, str] | None = None,
                   client: Any = None, pipeline: Any = None) -> None:
         """What the page works with; None leaves a setting as it is."""
+        if data_dir is not None and self.accounts is not None and (
+                Path(data_dir) != self.accounts.data_dir):
+            self.accounts = None  # another data folder: its own registry
         self.data_dir = data_dir or self.data_dir
         self.session = session or self.session
         self.network = network or self.network
         self.names = names if names is not None else self.names
         self.client = client or self.client
         self.pipeline = pipeline or self.pipeline
+
+    def set_context(self, ctx: Any) -> None:
+        """The app's registry and unlocked keys; its pipeline arrives with each connection."""
+        self.accounts = ctx.registry
+        self.configure(data_dir=ctx.data_dir, session=ctx.session)
 
     def set_mode(self, mode: str) -> None:
         index = MODES.index(mode)
@@ -456,6 +465,8 @@ class OfflineSigningPage(Page):
         from numerbay_desktop.store.datadir import resolve_data_dir
         from numerbay_desktop.wallet.accounts import AccountRegistry
 
+        if self.accounts is not None:
+            return self.accounts
         if self.data_dir is None:
             self.data_dir = resolve_data_dir(None)
         return AccountRegistry(self.data_dir)
