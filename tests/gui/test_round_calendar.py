@@ -125,3 +125,42 @@ async def test_stake_without_a_saved_key_or_with_a_bad_amount_is_refused(
     assert await panel.stake_round() is False
     assert "positive NMR amount" in panel.stake_message.text()
     panel.deleteLater()
+
+
+async def test_an_authorization_that_is_not_our_encoding_is_refused_in_red(
+    devnet_ctx: Any, devnet: Any, memory_keyring: Any
+) -> None:
+    from numerbay_desktop.ui.round_calendar import RoundCalendarPanel
+    from numerbay_desktop.ui.theme import current_palette
+
+    ctx, world = devnet_ctx, devnet
+    number = open_next_round(world)
+    entry = next(e for e in ctx.devnet_info["numerai_api_keys"] if e["owner_index"] == 0)
+    vault = next(a for a in entry["vaults"] if a and world.tournament.submitted(
+        next(v for v in world.ctx.vaults if v.address == a).model_id, number))
+    ApiKeyStore(ctx.data_dir).save(
+        "default", NumeraiApiKey.parse(entry["public_id"], entry["secret"]))
+    ctx.set_active_account("Owner")
+    panel = RoundCalendarPanel()
+    panel.set_context(ctx)
+    panel.show_vault(vault)
+    await wait_for(panel.load_task)
+    numerai = await panel._keyed_numerai(panel.stake_message)
+    assert numerai is not None
+    served = numerai.stake_auth
+
+    async def tampered(*args: Any, **kwargs: Any) -> Any:
+        # An API that serves a digest of other fields than the ones it returns.
+        auth = await served(*args, **kwargs)
+        return auth.model_copy(update={"nonce": auth.nonce + 1})
+
+    numerai.stake_auth = tampered  # type: ignore[method-assign]
+    owner = ctx.registry.get("Owner").address
+    nonce = await ctx.client.get_transaction_count(owner, "pending")
+    panel.stake_button.click()
+    assert await wait_for(panel.action_task) is False
+    text = panel.stake_message.text()
+    assert text.startswith("✗") and "not our own encoding" in text and "nothing was staked" in text
+    assert current_palette().danger in panel.stake_message.styleSheet()
+    assert await ctx.client.get_transaction_count(owner, "pending") == nonce
+    panel.deleteLater()
