@@ -34,7 +34,13 @@ def checksum_address(value: str, what: str = "address") -> str:
         raise InvalidInput(
             f"The {what} {value!r} is not an Ethereum address (0x and 40 hex digits)."
         )
-    return str(to_checksum_address(value))
+    checked = str(to_checksum_address(value))
+    body = value.removeprefix("0x").removeprefix("0X")
+    # eth_utils' is_address no longer checks EIP-55: mixed case must be the exact checksum.
+    if body != body.lower() and body != body.upper() and checked[2:] != body:
+        raise InvalidInput(f"The {what} {value!r} has a wrong checksum (mixed letter case); "
+                           "check it for a typo.")
+    return checked
 
 
 def _optional_address(value: str | None, what: str) -> str | None:

@@ -13,6 +13,7 @@ Private keys are passed as `bytes`/`bytearray`; the caller owns and wipes the bu
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,6 +26,8 @@ from eth_utils.crypto import keccak
 
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.units import format_amount
+
+_ADDRESS_TEXT = re.compile(r"0x[0-9a-fA-F]{40}")
 
 MAX_UINT256 = 2**256 - 1
 MAX_UINT64 = 2**64 - 1
@@ -372,12 +375,9 @@ def _typed(typed_data: object) -> SignableMessage:
 
 
 def checksum(address: object, what: str = "address") -> str:
-    if not isinstance(address, str) or len(address) != 42 or not address.startswith("0x"):
+    # A regex, not bytes.fromhex: fromhex skips spaces, and eth_utils then raises ValueError.
+    if not isinstance(address, str) or not _ADDRESS_TEXT.fullmatch(address):
         raise InvalidInput(f"The {what} must be a 0x-prefixed 40-hex-digit address.")
-    try:
-        bytes.fromhex(address[2:])
-    except ValueError:
-        raise InvalidInput(f"The {what} must be a 0x-prefixed 40-hex-digit address.") from None
     checked = str(to_checksum_address(address))
     mixed = address[2:] != address[2:].lower() and address[2:] != address[2:].upper()
     if mixed and checked != address:
