@@ -22,9 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import requests
 from eth_account import Account
 from pydantic import BaseModel, ValidationError
 
@@ -47,8 +46,10 @@ from numerbay_desktop.numerai.models import (
     Submission,
     SubmissionScore,
 )
-from numerbay_desktop.numerai.transport import build_api, run_query
 from numerbay_desktop.store.cache import Cache
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,10 @@ class NumeraiClient:
         self.batch_size = max(1, batch_size)
         self.cache = cache
         self.requests_sent = 0
+        # numerapi and requests load with the first client, not with this module: importing
+        # urllib3 probes IPv6 with a socket, which --offline must never see.
+        from numerbay_desktop.numerai.transport import build_api
+
         self._api = build_api(public_id, secret)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="numerai")
         self._max_workers = max_workers
@@ -125,11 +130,15 @@ class NumeraiClient:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._sessions, "session", None)
         if session is None:
+            import requests
+
             session = requests.Session()
             self._sessions.session = session
         return session
 
     def _query_sync(self, query: str, variables: dict[str, Any] | None, auth: bool) -> Any:
+        from numerbay_desktop.numerai.transport import run_query
+
         with self._count_lock:
             self.requests_sent += 1
         return run_query(

@@ -24,16 +24,12 @@ def run_session(tmp_path: Path, *extra: str) -> dict[str, object]:
     return dict(json.loads(last))
 
 
-# urllib3 (imported with `requests` by numerai/client.py, which the marketplace page imports
-# when the window is built) probes IPv6 support at import by creating an AF_INET6 socket and
-# binding it to ::1. The guard refuses it (urllib3 then assumes no IPv6), so no socket exists;
-# the real fix is a lazy `import requests` in numerai/client.py. Any other attempt fails.
-KNOWN_IMPORT_PROBE = "AF_INET6 socket from urllib3/util/connection.py:"
-
-
+# urllib3 probes IPv6 support at import with an AF_INET6 socket bound to ::1; numerai/client.py
+# imports `requests` (hence urllib3) only when a client is made, which --offline never does.
+# So not a single attempt is allowed.
 def unexpected(attempts: object) -> list[str]:
     assert isinstance(attempts, list)
-    return [a for a in attempts if not str(a).startswith(KNOWN_IMPORT_PROBE)]
+    return [str(a) for a in attempts]
 
 
 def test_offline_session_opens_no_internet_socket(tmp_path: Path) -> None:
