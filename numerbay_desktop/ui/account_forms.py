@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -28,6 +28,11 @@ from numerbay_desktop.wallet.accounts import AccountRegistry
 from numerbay_desktop.wallet.keystore import validate_alias
 
 MIN_PASSWORD = 8
+
+
+def _t(text: str) -> str:
+    """Translated in the "AccountForms" context (functions here have no widget to ask)."""
+    return QCoreApplication.translate("AccountForms", text)
 
 
 def error_label() -> QLabel:
@@ -85,40 +90,41 @@ def add_name_field(layout: QVBoxLayout, caption_text: str) -> tuple[QLineEdit, Q
 def name_problem(name: str, registry: AccountRegistry) -> str | None:
     """Why `name` cannot name a new account, or None."""
     if not name.strip():
-        return "Give the account a name, e.g. main or staking-1."
+        return _t("Give the account a name, e.g. main or staking-1.")
     try:
         validate_alias(name)
     except NumerbayError as error:
         return str(error)
     if any(record.name == name for record in registry.accounts()):
-        return f"An account named '{name}' already exists; choose another name."
+        return _t("An account named '{0}' already exists; choose another name.").format(name)
     return None
 
 
 def password_problem(password: str, again: str) -> str | None:
     if len(password) < MIN_PASSWORD:
-        return f"Choose a password of at least {MIN_PASSWORD} characters."
+        return _t("Choose a password of at least {0} characters.").format(MIN_PASSWORD)
     if password != again:
-        return "The two passwords differ; type the same password twice."
+        return _t("The two passwords differ; type the same password twice.")
     return None
 
 
 def password_strength(password: str) -> tuple[str, str]:
     """(words, palette colour name) for the hint under a new password."""
     if not password:
-        return ("At least 8 characters; a few unrelated words make a strong one.", "text_faint")
+        return (_t("At least 8 characters; a few unrelated words make a strong one."),
+                "text_faint")
     classes = sum(
         any(test(c) for c in password)
         for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
     score = len(password) // 4 + classes
     if len(password) < MIN_PASSWORD:
-        return ("Too short: at least 8 characters.", "danger")
+        return (_t("Too short: at least 8 characters."), "danger")
     if score < 5:
-        return ("Weak: longer is stronger; add words, digits or symbols.", "warning")
+        return (_t("Weak: longer is stronger; add words, digits or symbols."), "warning")
     if score < 7:
-        return ("Fair: a few more characters would make it strong.", "warning")
-    return ("Strong password.", "success")
+        return (_t("Fair: a few more characters would make it strong."), "warning")
+    return (_t("Strong password."), "success")
 
 
 class StrengthHint(QLabel):
@@ -186,9 +192,8 @@ class FormDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self._set_busy(False)
-            message = str(error) if isinstance(error, NumerbayError) else (
-                "Something went wrong; the details are in the log file."
-            )
+            message = str(error) if isinstance(error, NumerbayError) else _t(
+                "Something went wrong; the details are in the log file.")
             show_error(self.error, message)
 
         self.operation = BackgroundOp(self, op).success(succeeded).failure(failed)

@@ -3,6 +3,7 @@ contact to the address book (with a look-alike warning from `core.risk`)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from numerbay_desktop.core.errors import NumerbayError
@@ -27,7 +28,8 @@ from numerbay_desktop.wallet.signer import checksum
 def address_problem(text: str) -> str | None:
     """Why `text` is not a usable address (EIP-55 checked when mixed case), or None."""
     if not text:
-        return "Paste the address: 0x followed by 40 hexadecimal characters."
+        return QCoreApplication.translate(
+            "AccountForms", "Paste the address: 0x followed by 40 hexadecimal characters.")
     try:
         checksum(text)
     except NumerbayError as error:

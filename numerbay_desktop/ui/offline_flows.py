@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cbor2
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -36,24 +37,28 @@ from numerbay_desktop.wallet.ur import URDecoder
 MAX_FILE_BYTES = 2_000_000
 
 
+def _t(text: str) -> str:
+    return QCoreApplication.translate("OfflineFlows", text)
+
+
 def read_envelope(text: str) -> str:
     """The JSON envelope in `text`: JSON as is, or UR parts (one per line or space) decoded."""
     stripped = text.strip()
     if not stripped:
-        raise InvalidInput("Nothing to import: paste the request or signature, or open a file.")
+        raise InvalidInput(_t(
+            "Nothing to import: paste the request or signature, or open a file."))
     if stripped.startswith("{"):
         return stripped
     parts = [p for p in stripped.split() if p.lower().startswith("ur:")]
     if not parts:
-        raise InvalidInput("This is neither a NumerBay file (JSON) nor QR text (ur:…).")
+        raise InvalidInput(_t("This is neither a NumerBay file (JSON) nor QR text (ur:…)."))
     decoder = URDecoder()
     for part in parts:
         decoder.receive(part.lower())
     if not decoder.complete:
-        raise InvalidInput(
-            f"Only {decoder.progress():.0%} of the QR code has been received; "
-            "add the missing frames."
-        )
+        raise InvalidInput(_t(
+            "Only {0} of the QR code has been received; add the missing frames."
+        ).format(f"{decoder.progress():.0%}"))
     kind, message = decoder.result()
     try:
         payload = cbor2.loads(message) if kind == "bytes" else None
@@ -61,20 +66,22 @@ def read_envelope(text: str) -> str:
             raise ValueError
         return payload.decode("utf-8")
     except Exception:  # cbor2 raises several types for hostile bytes
-        raise InvalidInput(
-            f"This QR code holds a '{kind}', not a NumerBay request or signature."
+        raise InvalidInput(_t(
+            "This QR code holds a '{0}', not a NumerBay request or signature.").format(kind)
         ) from None
 
 
 def read_file(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path.name} is too large to be a signing envelope.")
+            raise InvalidInput(_t("{0} is too large to be a signing envelope.").format(
+                path.name))
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name} is not a text file.") from None
+        raise InvalidInput(_t("{0} is not a text file.").format(path.name)) from None
     except OSError as error:
-        raise InvalidInput(f"Cannot read {path.name}: {error.strerror}.") from None
+        raise InvalidInput(_t("Cannot read {0}: {1}.").format(
+            path.name, error.strerror)) from None
 
 
 class ImportBox(QFrame):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -148,7 +148,8 @@ def decode_qr_image(path: Path) -> list[str]:
 
     image = QImage(str(path))
     if image.isNull():
-        raise InvalidInput(f"{path.name} is not an image this app can open (PNG or JPEG).")
+        raise InvalidInput(QCoreApplication.translate(
+            "QrWidgets", "{0} is not an image this app can open (PNG or JPEG).").format(path.name))
     return decode_qr_qimage(image, np, zxingcpp)
 
 
@@ -167,6 +168,7 @@ def decode_qr_qimage(image: QImage, np: object = None, zxing: object = None) -> 
     found = zxing.read_barcodes(pixels, formats=zxing.BarcodeFormat.QRCode)  # type: ignore[attr-defined]
     texts = [result.text for result in found if result.text]
     if not texts:
-        raise InvalidInput("No QR code could be read in this image; try a sharper, "
-                           "straighter picture with the whole code in it.")
+        raise InvalidInput(QCoreApplication.translate(
+            "QrWidgets", "No QR code could be read in this image; try a sharper, straighter "
+            "picture with the whole code in it."))
     return texts

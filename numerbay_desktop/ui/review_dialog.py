@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -60,7 +60,8 @@ Action = Literal["sign", "export"]
 # (prepared, preset name or custom fee or None to keep, gas limits or None to keep) -> re-priced
 Repricer = Callable[[Prepared, "str | FeeChoice | None", "Sequence[int] | None"], Prepared]
 _METHODS = {"eth_simulateV1": "eth_simulateV1", "eth_call": "eth_call",
-            "state_override": "eth_call with the approval applied"}
+            "state_override": QT_TRANSLATE_NOOP("ReviewDialog",
+                                                "eth_call with the approval applied")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +295,7 @@ class ReviewDialog(QDialog):
                         "the amount or the action and try again.").format(
                     which, html.escape(reason)))
         else:
-            method = _METHODS.get(review.simulation.method, review.simulation.method)
+            method = self.tr(_METHODS.get(review.simulation.method, review.simulation.method))
             used = sum(review.simulation.gas_used)
             self.simulation_label.setObjectName("SimulationOk")
             self.simulation_label.setText(

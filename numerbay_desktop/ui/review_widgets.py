@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -41,6 +41,11 @@ SEVERITY_NAMES = {Severity.DANGER: "danger", Severity.WARNING: "warning", Severi
 SEVERITY_TITLES = {Severity.DANGER: "Danger", Severity.WARNING: "Warning", Severity.INFO: "Note"}
 MAX_GAS_LIMIT = 30_000_000  # a mainnet block's gas limit: no transaction can use more
 ETH_PLACES = 6
+
+
+# The fee presets' names as shown (chain/fees.py PRESET_NAMES, and a custom fee).
+FEE_NAMES = (QT_TRANSLATE_NOOP("Review", "Low"), QT_TRANSLATE_NOOP("Review", "Market"),
+             QT_TRANSLATE_NOOP("Review", "Aggressive"), QT_TRANSLATE_NOOP("Review", "Custom"))
 
 
 def tr(text: str) -> str:
@@ -228,7 +233,8 @@ class CallCard(QFrame):
     def show_gas(self, call: CallReview) -> None:
         """The gas limit in force (the advanced fields may change it)."""
         self.call = call
-        self.gas.setText(f"limit {call.gas_limit:,} · the simulation used {call.gas_used:,}")
+        self.gas.setText(tr("limit {0} · the simulation used {1}").format(
+            f"{call.gas_limit:,}", f"{call.gas_used:,}"))
 
 
 class FindingsList(QWidget):
@@ -377,15 +383,16 @@ class FeeChooser(QWidget):
     def _preset_text(self, fee: FeeChoice) -> str:
         likely, most = self._estimate(fee), fee.max_fee_per_gas * sum(self.gas_used)
         places = eth_places(likely)
-        return (f"{plain_words(fee.name)}\nmax {format_gwei(fee.max_fee_per_gas)}"
-                f"\n{eth_about(likely, places)[:-4]}–{eth_up(most, places)}")
+        return (f"{tr(plain_words(fee.name))}\n"
+                + tr("max {0}").format(format_gwei(fee.max_fee_per_gas))
+                + f"\n{eth_about(likely, places)[:-4]}–{eth_up(most, places)}")
 
     def _preset_tip(self, fee: FeeChoice) -> str:
-        return (f"Max fee {format_gwei(fee.max_fee_per_gas, None)}, priority fee "
-                f"{format_gwei(fee.max_priority_fee_per_gas, None)}.\nLikely fee "
-                f"{eth_about(self._estimate(fee))}; at most "
-                f"{eth_up(fee.max_fee_per_gas * sum(self.gas_used))} for the gas the "
-                "simulation used.")
+        return tr("Max fee {0}, priority fee {1}.\nLikely fee {2}; at most {3} for the gas "
+                  "the simulation used.").format(
+            format_gwei(fee.max_fee_per_gas, None),
+            format_gwei(fee.max_priority_fee_per_gas, None),
+            eth_about(self._estimate(fee)), eth_up(fee.max_fee_per_gas * sum(self.gas_used)))
 
     def show_fee(self, fee: FeeChoice, gas_limits: Sequence[int]) -> None:
         """Reflect the fee and gas limits in force: the preset checked (none for custom or a

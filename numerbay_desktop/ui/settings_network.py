@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from numerbay_desktop.core.errors import NumerbayError
@@ -25,10 +25,10 @@ from numerbay_desktop.ui.theme import current_palette
 
 EXPECTED_CHAIN_IDS = {"devnet": 31337, "mainnet": 1, "sepolia": 11155111}
 NETWORK_LABELS = {
-    "devnet": "Devnet sandbox",
-    "mainnet": "Ethereum mainnet",
-    "sepolia": "Sepolia",
-    "custom": "Custom",
+    "devnet": QT_TRANSLATE_NOOP("SettingsNetwork", "Devnet sandbox"),
+    "mainnet": QT_TRANSLATE_NOOP("SettingsNetwork", "Ethereum mainnet"),
+    "sepolia": QT_TRANSLATE_NOOP("SettingsNetwork", "Sepolia"),
+    "custom": QT_TRANSLATE_NOOP("SettingsNetwork", "Custom"),
 }
 RPC_SCHEMES = ("http", "https", "ws", "wss")
 # A path segment or query value this long with letters and digits is probably an API key.
@@ -36,37 +36,42 @@ _KEY_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-]{16,}$")
 CHECK_TIMEOUT_S = 8.0
 
 
+def _t(text: str) -> str:
+    return QCoreApplication.translate("SettingsNetwork", text)
+
+
 def url_problem(url: str, schemes: tuple[str, ...], what: str) -> str | None:
     """Why `url` cannot be used as `what`, in one sentence; None when it can."""
     url = url.strip()
     if not url:
-        return f"Enter the {what}."
+        return _t("Enter the {0}.").format(what)
     if any(ch.isspace() for ch in url):
-        return f"The {what} must not contain spaces."
+        return _t("The {0} must not contain spaces.").format(what)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return f"The {what} has a port that is not a number from 0 to 65535."
+        return _t("The {0} has a port that is not a number from 0 to 65535.").format(what)
     if parts.scheme.lower() not in schemes:
-        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
-        return f"The {what} must start with {wanted}."
+        wanted = _t(" or ").join(f"{scheme}://" for scheme in schemes)
+        return _t("The {0} must start with {1}.").format(what, wanted)
     if not parts.hostname:
-        return f"The {what} must name a host, e.g. {schemes[-1]}://node.example.com."
+        return _t("The {0} must name a host, e.g. {1}.").format(
+            what, f"{schemes[-1]}://node.example.com")
     if port == 0:
-        return f"The {what} has port 0, which no server listens on."
+        return _t("The {0} has port 0, which no server listens on.").format(what)
     return None
 
 
 def rpc_url_problem(url: str) -> str | None:
     """Why `url` cannot be an RPC URL (also refusing what the settings file refuses)."""
-    problem = url_problem(url, RPC_SCHEMES, "node address")
+    problem = url_problem(url, RPC_SCHEMES, _t("node address"))
     if problem is not None:
         return problem
     try:
         Settings.model_validate({"rpc_urls": {"custom": [url.strip()]}})
     except ValidationError:
-        return (
+        return _t(
             "This address contains something shaped like a private key or API secret; "
             "use the address your provider gives for apps, not a key."
         )
@@ -74,7 +79,7 @@ def rpc_url_problem(url: str) -> str | None:
 
 
 def numerai_url_problem(url: str) -> str | None:
-    return url_problem(url, ("http", "https"), "Numerai API address")
+    return url_problem(url, ("http", "https"), _t("Numerai API address"))
 
 
 def _mask_piece(piece: str) -> str:
@@ -89,7 +94,7 @@ def masked_url(url: str) -> str:
         host = parts.hostname or ""
         port = parts.port
     except ValueError:
-        return "(unreadable address)"
+        return _t("(unreadable address)")
     netloc = ("•••@" if parts.username or parts.password else "") + host
     if port is not None:
         netloc += f":{port}"
@@ -115,7 +120,7 @@ class RpcCheckResult:
             return self.error
         latency = self.latency_ms or 0.0
         shown = f"{latency:.0f}" if latency >= 10 else f"{latency:.1f}"
-        text = f"Chain id {self.chain_id} · answered in {shown} ms"
+        text = _t("Chain id {0} · answered in {1} ms").format(self.chain_id, shown)
         return f"{text}. {self.warning}" if self.warning else text
 
 
@@ -131,10 +136,9 @@ async def check_rpc_url(url: str, network: str) -> RpcCheckResult:
     if problem is not None:
         return RpcCheckResult(error=problem)
     if urlsplit(url.strip()).scheme.lower() in ("ws", "wss"):
-        return RpcCheckResult(
-            error="The app talks to nodes over http(s) for now; add the node's https:// "
-            "address to check it."
-        )
+        return RpcCheckResult(error=_t(
+            "The app talks to nodes over http(s) for now; add the node's https:// "
+            "address to check it."))
     expected = EXPECTED_CHAIN_IDS.get(network)
     client = ChainClient(
         custom_network(expected or 1, [url.strip()]),
@@ -158,10 +162,10 @@ async def check_rpc_url(url: str, network: str) -> RpcCheckResult:
             )
             await client.connect()
             if expected is not None:
-                name = NETWORK_LABELS.get(network, network)
-                warning = (
-                    f"This node is not on {name} (chain id {expected}): check the address."
-                )
+                label = NETWORK_LABELS.get(network)
+                name = _t(label) if label else network
+                warning = _t("This node is not on {0} (chain id {1}): check the address."
+                             ).format(name, expected)
         started = time.perf_counter()
         await client.block_number()
         latency_ms = (time.perf_counter() - started) * 1000

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -35,15 +35,20 @@ from numerbay_desktop.ui.theme import current_palette
 if TYPE_CHECKING:
     from numerbay_desktop.ui.main_window import MainWindow
 
-# (network, title, description, needs an RPC URL)
+# (network, title, description, needs an RPC URL); translated where shown (self.tr)
 CHOICES: tuple[tuple[Network, str, str, bool], ...] = (
-    ("devnet", "Devnet sandbox",
-     "A private Ethereum and Numerai running only on this computer, with play money. "
-     "Nothing is real, so try anything.", False),
-    ("mainnet", "Ethereum mainnet",
-     "Real NMR and ETH. Needs the address (RPC URL) of your own node or of a provider.", True),
-    ("sepolia", "Sepolia test network",
-     "Ethereum's public test network with free test ETH. Needs an RPC URL.", True),
+    ("devnet", QT_TRANSLATE_NOOP("WelcomeDialog", "Devnet sandbox"),
+     QT_TRANSLATE_NOOP("WelcomeDialog",
+                       "A private Ethereum and Numerai running only on this computer, with "
+                       "play money. Nothing is real, so try anything."), False),
+    ("mainnet", QT_TRANSLATE_NOOP("WelcomeDialog", "Ethereum mainnet"),
+     QT_TRANSLATE_NOOP("WelcomeDialog",
+                       "Real NMR and ETH. Needs the address (RPC URL) of your own node or of "
+                       "a provider."), True),
+    ("sepolia", QT_TRANSLATE_NOOP("WelcomeDialog", "Sepolia test network"),
+     QT_TRANSLATE_NOOP("WelcomeDialog",
+                       "Ethereum's public test network with free test ETH. Needs an RPC URL."),
+     True),
 )
 ACTIONS = ("create", "import", "watch", "")
 WIDTH = 660

@@ -25,7 +25,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -168,18 +168,38 @@ def _breakable(text: str) -> str:
 def _request_details(request: SignRequest) -> str:
     lines = [f"{n}. {_breakable(item.summary)}" for n, item in enumerate(request.items, start=1)]
     return "\n".join([
-        f"Account {request.account} on chain {request.chain_id}",
+        _t("Account {0} on chain {1}").format(request.account, request.chain_id),
         "",
         *lines,
         "",
-        f"Valid until {request.expires_at:%Y-%m-%d %H:%M} UTC",
+        _t("Valid until {0} UTC").format(f"{request.expires_at:%Y-%m-%d %H:%M}"),
     ])
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("OfflineSigningPage", text)
+
+
+def _state_text(raw: str) -> str:
+    """A tracked state ("included in block 12") in the user's language, for display only."""
+    word, _, block = raw.partition(" in block ")
+    shown = _t(word) if word in TRACKED_STATES else word
+    return _t("{0} in block {1}").format(shown, block) if block else shown
+
+
+_C = "OfflineSigningPage"
+TRACKED_STATES = (
+    QT_TRANSLATE_NOOP(_C, "sent"), QT_TRANSLATE_NOOP(_C, "pending"),
+    QT_TRANSLATE_NOOP(_C, "included"), QT_TRANSLATE_NOOP(_C, "confirmed"),
+    QT_TRANSLATE_NOOP(_C, "finalized"), QT_TRANSLATE_NOOP(_C, "failed"),
+    QT_TRANSLATE_NOOP(_C, "replaced"), QT_TRANSLATE_NOOP(_C, "dropped"))
 
 
 class OfflineSigningPage(Page):
     KEY = "offline_signing"
-    TITLE = "Offline signing"
-    SUBTITLE = "Keep your key on a computer that never connects, and still stake."
+    TITLE = QT_TRANSLATE_NOOP("OfflineSigningPage", "Offline signing")
+    SUBTITLE = QT_TRANSLATE_NOOP(
+        "OfflineSigningPage", "Keep your key on a computer that never connects, and still stake.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -573,7 +593,8 @@ class OfflineSigningPage(Page):
 
     def _show_states(self, states: dict[str, str]) -> None:
         self.tracking.setText("\n".join(
-            f"{n}. {h[:10]}…{h[-8:]}  {s}" for n, (h, s) in enumerate(states.items(), start=1)))
+            f"{n}. {h[:10]}…{h[-8:]}  {_state_text(s)}"
+            for n, (h, s) in enumerate(states.items(), start=1)))
         words = [s.split()[0] for s in states.values()]
         if all(w in ("included", "confirmed", "finalized") for w in words):
             _say(self.broadcast_status, self.tr("All {0} transaction(s) are on chain.")

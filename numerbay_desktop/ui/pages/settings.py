@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -38,26 +38,31 @@ from numerbay_desktop.ui.settings_network import (
 from numerbay_desktop.ui.settings_numerai_key import NumeraiKeyCard
 from numerbay_desktop.ui.theme import current_palette
 
+# Marked for translation here, translated where shown (self.tr in the "SettingsPage" context).
 NETWORK_NAMES = {
-    "devnet": "Devnet sandbox (play money)",
-    "mainnet": "Ethereum mainnet",
-    "sepolia": "Sepolia test network",
-    "custom": "Your own network",
+    "devnet": QT_TRANSLATE_NOOP("SettingsPage", "Devnet sandbox (play money)"),
+    "mainnet": QT_TRANSLATE_NOOP("SettingsPage", "Ethereum mainnet"),
+    "sepolia": QT_TRANSLATE_NOOP("SettingsPage", "Sepolia test network"),
+    "custom": QT_TRANSLATE_NOOP("SettingsPage", "Your own network"),
 }
 NETWORK_NOTES = {
-    "devnet": "Choosing Ethereum mainnet, Sepolia or your own node: pick it above, add its node "
-    "address, Save, and restart the app. The devnet sandbox needs none of that: it starts its "
-    "own node on this computer (“make demo”).",
-    "mainnet": "Real money. Numerai has not yet published the vault factory on Ethereum mainnet, "
-    "so the vault pages have nothing to show there until it does.",
-    "sepolia": "Ethereum's public test network: its NMR and ETH have no value.",
-    "custom": "Any Ethereum-compatible node, for example a fork of mainnet you run yourself.",
+    "devnet": QT_TRANSLATE_NOOP(
+        "SettingsPage", "Choosing Ethereum mainnet, Sepolia or your own node: pick it above, "
+        "add its node address, Save, and restart the app. The devnet sandbox needs none of "
+        "that: it starts its own node on this computer (“make demo”)."),
+    "mainnet": QT_TRANSLATE_NOOP(
+        "SettingsPage", "Real money. Numerai has not yet published the vault factory on "
+        "Ethereum mainnet, so the vault pages have nothing to show there until it does."),
+    "sepolia": QT_TRANSLATE_NOOP(
+        "SettingsPage", "Ethereum's public test network: its NMR and ETH have no value."),
+    "custom": QT_TRANSLATE_NOOP(
+        "SettingsPage",
+        "Any Ethereum-compatible node, for example a fork of mainnet you run yourself."),
 }
-DATA_DIR_RULE = (
-    "The folder is chosen when the app starts: the --data-dir option if given, else the "
-    "NUMERBAY_DATA_DIR environment variable, else the standard place for app data on this "
-    "computer. Moving it means starting the app with one of those."
-)
+DATA_DIR_RULE = QT_TRANSLATE_NOOP(
+    "SettingsPage", "The folder is chosen when the app starts: the --data-dir option if "
+    "given, else the NUMERBAY_DATA_DIR environment variable, else the standard place for app "
+    "data on this computer. Moving it means starting the app with one of those.")
 
 
 def _card(title: str, note: str | None = None) -> tuple[QFrame, QVBoxLayout]:
@@ -106,8 +111,9 @@ def _caption(text: str) -> QLabel:
 
 class SettingsPage(Page):
     KEY = "settings"
-    TITLE = "Settings"
-    SUBTITLE = "How the app looks, which network it uses, and where it keeps your data."
+    TITLE = QT_TRANSLATE_NOOP("SettingsPage", "Settings")
+    SUBTITLE = QT_TRANSLATE_NOOP(
+        "SettingsPage", "How the app looks, which network it uses, and where it keeps your data.")
 
     theme_selected = Signal(str)
     settings_saved = Signal(object)  # the Settings just written
@@ -325,7 +331,7 @@ class SettingsPage(Page):
 
         name = self.tr(NETWORK_NAMES.get(network, network))
         if chain_id is not None:
-            name += f"  ·  chain id {chain_id}"
+            name += self.tr("  ·  chain id {0}").format(chain_id)
         self.network_value.setText(name)
         self.rpc_value.setText(masked_url(rpc_url) if rpc_url else self.tr("not connected"))
         self.devnet_card.setVisible(network == "devnet" and self.devnet_info is not None)
@@ -394,7 +400,7 @@ class SettingsPage(Page):
             for url in urls:
                 problem = rpc_url_problem(url)
                 if problem is not None:
-                    found.append(f"{NETWORK_NAMES[network]}: {problem}")
+                    found.append(f"{self.tr(NETWORK_NAMES[network])}: {problem}")
         pending = self.rpc_editor.new_url.text().strip()
         if pending:
             found.append(
