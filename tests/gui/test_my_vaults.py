@@ -1,0 +1,131 @@
+"""My vaults on the devnet: the Owner's three vaults at a glance, a schedule proposal shown
+as a diff and activated after its notice, allowlist changes in batches of at most 50
+addresses, pausing deposits, and the empty state of an account that owns none (batching
+and address checks themselves: tests/unit/test_vault_admin.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_account import Account
+
+from numerbay_desktop.chain.contracts import ContractAbi
+from numerbay_desktop.services.models import CommitmentOption, TierTerms
+from numerbay_desktop.services.vault_admin import DAY, NMR
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _addresses(n: int, seed: int = 1) -> list[str]:
+    return [Account.from_key((seed * 10_000 + i + 1).to_bytes(32, "big")).address
+            for i in range(n)]
+
+
+async def _owner_page(ctx: Any) -> Any:
+    ctx.set_active_account("Owner")
+    window = ctx.parent()
+    window.show_page("my_vaults")
+    page = window.page("my_vaults")
+    page.review_hook = lambda dialog: dialog.confirm_button.click()
+    await page.load_now()
+    return page
+
+
+async def test_the_owners_vaults_at_a_glance(devnet_ctx: Any) -> None:
+    from numerbay_desktop.ui.pages.my_vaults import VAULTS
+
+    page = await _owner_page(devnet_ctx)
+    assert page.stack.currentIndex() == VAULTS and page.picker.count() == 3
+    view = page.view
+    assert view is not None and view.detail.vault == page.owned[0].address
+    total = int(view.info["total_assets"])
+    assert total > 0
+    assert page.overview.cards["assets"].value.text().replace(",", "").startswith(
+        str(total // NMR))
+    assert page.overview.cards["stakers"].value.text() == str(view.stakers)
+    assert page.schedule.table.rowCount() == len(view.detail.tiers) + len(
+        view.detail.commitments)
+    page.select_vault(page.owned[1].address)
+    await page.load_task
+    assert page.view.detail.vault == page.owned[1].address
+
+
+async def test_an_account_without_vaults_is_offered_the_wizard(devnet_ctx: Any) -> None:
+    from numerbay_desktop.ui.pages.my_vaults import NO_VAULT
+
+    ctx = devnet_ctx
+    ctx.set_active_account("Staker")
+    page = ctx.parent().page("my_vaults")
+    await page.load_now()
+    assert page.stack.currentIndex() == NO_VAULT
+    assert "Create a vault" in page.no_vault_state.text()
+    page.no_vault_state.action.click()
+    assert page.wizard is not None and page.wizard.isVisible()
+    page.wizard.reject()
+    page.wizard.deleteLater()
+
+
+async def test_propose_then_activate_a_schedule_after_its_notice(devnet_ctx: Any) -> None:
+    ctx = devnet_ctx
+    page = await _owner_page(ctx)
+    view = page.view
+    vault = view.detail.vault
+    dialog = page.schedule.open_propose_dialog()
+    assert dialog is not None
+    ladder = dialog.ladder
+    ladder.add_button.click()
+    last = ladder.table.rowCount() - 1
+    ladder.table.item(last, 1).setText("0.5")
+    ladder.table.item(last, 2).setText("5")
+    dialog.commitments.table.item(0, 1).setText("1")
+    assert dialog.ok_button.isEnabled()
+    new_tiers = ladder.tiers()
+    new_commitments = dialog.commitments.commitments()
+    dialog.accept()
+    await page.action_task
+    pending = page.view.detail.pending
+    assert pending is not None
+    assert list(pending.tiers) == new_tiers and list(pending.commitments) == new_commitments
+    assert not page.schedule.table.isColumnHidden(2)
+    changed = [page.schedule.table.item(r, 2).font().bold()
+               for r in range(page.schedule.table.rowCount())]
+    assert changed[last] and changed[len(new_tiers)]  # the new tier and the first commitment
+    assert "Activation possible from" in page.schedule.eta_label.text()
+    assert not page.schedule.activate_button.isEnabled()  # the notice has not passed
+
+    await ctx.client.rpc("evm_increaseTime", [page.view.schedule_delay + 60])
+    await ctx.client.rpc("evm_mine", [])
+    await page._load_vault()
+    assert page.schedule.activate_button.isEnabled()
+    page.schedule.activate_button.click()
+    await page.action_task
+    assert page.view.detail.pending is None
+    assert list(page.view.detail.tiers) == new_tiers
+    assert list(page.view.detail.commitments) == new_commitments
+    lens = await page._reader().lens()
+    tiers, _ = await ctx.client.read(ContractAbi.load("VaultLens").at(lens).read("schedule",
+                                                                                 vault))
+    assert [TierTerms(*map(int, t)) for t in tiers] == new_tiers
+    assert CommitmentOption(0, 100) == new_commitments[0] and DAY
+
+
+async def test_allowlist_paste_sends_batches_and_pause(devnet_ctx: Any) -> None:
+    page = await _owner_page(devnet_ctx)
+    access = page.access
+    wanted = _addresses(62, 7)
+    access.paste.setPlainText("\n".join(wanted) + "\n0xnot-an-address")
+    assert "1 refused" in access.check_label.text() and "0xnot-an-address" in \
+        access.check_label.text()
+    assert not access.allow_button.isEnabled()
+    access.paste.setPlainText("\n".join(wanted))
+    assert access.allow_button.isEnabled()
+    access.allow_button.click()
+    await page.action_task
+    assert set(wanted) <= set(page.view.allowed)
+    assert "62 valid (0 new, 62 already allowed)" in access.check_label.text()
+
+    assert not page.view.info["paused"]
+    access.pause_button.click()
+    await page.action_task
+    assert page.view.info["paused"] and "paused" in access.pause_state.text()
