@@ -148,7 +148,7 @@ def machine_for(world: Deployment) -> type[RuleBasedStateMachine]:
         def teardown(self) -> None:
             STATS["examples"] += 1
             STATS["steps"] += self.steps
-            STEPS_PER_EXAMPLE.append(self.steps - 1)  # the invariants also run once at start
+            STEPS_PER_EXAMPLE.append(self.steps)  # the invariants run once after every step
             if PROGRESS_EVERY and STATS["examples"] % PROGRESS_EVERY == 0:
                 print(f"progress: {STATS['examples']} examples, {STATS['steps']} steps, "
                       f"{time.monotonic() - STARTED:.0f}s", flush=True)
