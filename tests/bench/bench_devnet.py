@@ -1,6 +1,6 @@
 """`devnet`: how fast `numerbay devnet up` is ready, cold (building the world) and warm.
 
-Cold: `devnet up` with an empty cache folder builds the world (deploys, plays ~90 days of
+Cold: `devnet up` with an empty cache folder builds the world (deploys, plays ~135 days of
 history, dumps anvil's state) and is measured until its JSON line appears. Warm: three more
 `devnet up` runs from that cache (anvil `--load-state`, the simulator restored), median.
 Every run is stopped with SIGTERM before the next.

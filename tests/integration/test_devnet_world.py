@@ -1,4 +1,4 @@
-"""The devnet world on a real anvil: deployment, ~90 days of history, cache, advance, CLI.
+"""The devnet world on a real anvil: deployment, ~135 days of history, cache, advance, CLI.
 
 Every test uses the session's shared world (`devnet_world`, built once or loaded from the
 cached state dump); tests that change it use `devnet`, which rolls back afterwards.
