@@ -18,19 +18,22 @@ no longer be cancelled (the vault's rule, mirrored by `existing_basis`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import to_checksum_address
 
-from numerbay_desktop.chain.client import ChainClient
+from numerbay_desktop.chain.client import ChainClient, Receipt
 from numerbay_desktop.chain.contracts import BoundRead, ContractAbi
 from numerbay_desktop.chain.errors import CallReverted
+from numerbay_desktop.chain.events import parse_log
 from numerbay_desktop.chain.nmr import plan_approval
 from numerbay_desktop.chain.txflow import TxIntent
 from numerbay_desktop.core import fees
 from numerbay_desktop.core.units import format_nmr
 from numerbay_desktop.core.vault_math import Commitment, DepositPreview, Schedule, Tier
+from numerbay_desktop.services import vault_events
 from numerbay_desktop.services.chain_reads import block_timestamp_call, read_together
 
 if TYPE_CHECKING:
@@ -288,3 +291,30 @@ async def estimate_cost(pipeline: TxPipeline, sender: str, intents: list[TxInten
     per_gas = min(fee.max_fee_per_gas,
                   prepared.draft.presets.base_fee + fee.max_priority_fee_per_gas)
     return GasCost(gas, gas * per_gas, prepared.review.max_cost)
+
+
+@dataclass(frozen=True)
+class DepositDone:
+    """The vault's `Deposit` event of a mined deposit."""
+
+    lot_id: int
+    assets: int
+    entry_seq: int  # the lot joins the sequences staked after this (entry_seq + 1 on)
+    tier_id: int
+    fixed_bps: int
+    profit_bps: int
+    unlock_time: int
+    tier_basis: int
+
+
+def deposit_from_receipts(receipts: Sequence[Receipt], vault: str) -> DepositDone | None:
+    vault = str(to_checksum_address(vault))
+    for receipt in receipts:
+        for event in vault_events.decode_all(parse_log(raw) for raw in receipt.logs):
+            if event.name == "Deposit" and event.vault == vault:
+                a = event.args
+                return DepositDone(
+                    int(a["lot_id"]), int(a["assets"]), int(a["entry_seq"]), int(a["tier_id"]),
+                    int(a["fixed_fee_bps"]), int(a["profit_share_bps"]), int(a["unlock_time"]),
+                    int(a["tier_basis"]))
+    return None
