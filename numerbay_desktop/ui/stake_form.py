@@ -80,6 +80,7 @@ class StakeForm(QDialog):
         self.snap: StakeSnapshot | None = None
         self.quote: fees.FeePreview | None = None
         self.returns_ray: list[int] = []
+        self.growths: tuple[int, int, int] | None = None  # weak, median, strong (ray)
         self.per_year = fees.DEFAULT_ROUNDS_PER_YEAR
         self.price: Decimal | None = None
         self.current_round: int | None = None
@@ -241,6 +242,8 @@ class StakeForm(QDialog):
             settled = history.settled
             self.returns_ray = [s.return_ray for s in settled]
             self.per_year = fees.rounds_per_year([s.timestamp for s in settled])
+            self.growths = await asyncio.to_thread(fees.yearly_growths, self.returns_ray,
+                                                   self.per_year)
         except Exception:  # the preview stands without the scenarios
             log.warning("vault history unavailable for the staking form", exc_info=True)
         if self.ctx.numerai is not None:
@@ -330,8 +333,7 @@ class StakeForm(QDialog):
         self.exit_label.setText(exit_words(quote.unlock_time, snap.chain_time))
         self.chart.show_steps(fees.fee_curve(snap.schedule, commitment_id, snap.existing_basis),
                               amount)
-        rows = fees.scenario_table(max(amount, 0), quote.fixed_bps, quote.profit_bps,
-                                   self.returns_ray, self.per_year)
+        rows = fees.scenarios_for(amount, quote.fixed_bps, quote.profit_bps, self.growths)
         self.scenarios.show_rows(rows, self.price)
         self.scenario_note.setText(
             f"Weak and strong are the 10% tails, drawn from this vault's {len(self.returns_ray)} "
