@@ -45,7 +45,7 @@ def _vault(address: str) -> Any:
 class LotStep:
     """The one exit step a lot shows: its kind, whether it may be taken now, and why not."""
 
-    kind: str  # "cancel_deposit", "request_exit", "fulfil", "none"
+    kind: str  # "cancel_deposit", "request_exit", "wait" (exiting), "fulfil", "none"
     enabled: bool
     reason: str  # plain words: what happens, or why the button is disabled
 
@@ -57,6 +57,7 @@ class LotStep:
 STEP_LABELS = {
     "cancel_deposit": "Cancel deposit",
     "request_exit": "Request exit",
+    "wait": "Waiting for rounds",
     "fulfil": "Fulfil",
 }
 
@@ -82,11 +83,11 @@ def lot_step(
             return LotStep("cancel_deposit", True,
                            "No round was staked since your deposit: you may take the whole "
                            "deposit back, with no fee.")
-        after = ("then you may ask to leave" if lot.unlock_time <= now
-                 else f"you may ask to leave from {short_date(lot.unlock_time)}")
+        after = ("then it may leave" if lot.unlock_time <= now
+                 else f"it may leave from {short_date(lot.unlock_time)}")
         return LotStep("cancel_deposit", False,
-                       "A round was staked since your deposit, so it can no longer be "
-                       f"cancelled. It becomes active when that round settles; {after}.")
+                       "Too late to cancel: a round was staked since the deposit. Active once "
+                       f"that round settles; {after}.")
     if lot.state in (LotState.JOINED, LotState.ACTIVE):
         if lot.can_request_exit(now, vault_unlocked):
             return LotStep("request_exit", True,
@@ -97,7 +98,7 @@ def lot_step(
                        f"Locked by its commitment until {short_date(lot.unlock_time)} "
                        f"({days} day{'s' if days != 1 else ''} from now).")
     if lot.state is LotState.EXITING:
-        return LotStep("fulfil", False, waiting_text(pending, now, resolve_times))
+        return LotStep("wait", False, waiting_text(pending, now, resolve_times))
     # final: its value is fixed; fulfil pays it into claimable when idle NMR covers it
     free = int(info["idle"]) - int(info["claimable_total"])
     if free < lot.value:

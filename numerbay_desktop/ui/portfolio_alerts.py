@@ -78,11 +78,26 @@ def explain(alert: Alert, name: str, info: dict[str, Any] | None) -> tuple[str, 
                 f"{_date(alert.when)}. Compare it with your terms on the model page; you may "
                 "ask to leave before then if it does not suit you.")
     if kind == "commitment_ending":
-        lot = f"lot {alert.lot_id}" if alert.lot_id is not None else "a lot"
-        return (f"{name}: {lot} unlocks {_date(alert.when)}",
-                "Its commitment ends then. From that moment you may request an exit at any "
-                "time; it keeps earning (and paying fees) until you do.")
+        return commitment_text([alert], name)
     return (name, alert.message)
+
+
+def commitment_text(alerts: list[Alert], name: str) -> tuple[str, str]:
+    """One card for the lots of a vault whose commitments end soon."""
+    after = ("From then you may request an exit at any time; until you do, the lot keeps "
+             "earning (and paying fees).")
+    if len(alerts) == 1:
+        alert = alerts[0]
+        return (f"{name}: lot {alert.lot_id} unlocks {_date(alert.when)}",
+                f"Its commitment ends then. {after}")
+    ids = [str(a.lot_id) for a in alerts]
+    listed = ", ".join(ids[:-1]) + f" and {ids[-1]}"
+    dates = "; ".join(f"lot {a.lot_id} on {_day(a.when)}" for a in alerts)
+    return (f"{name}: lots {listed} unlock soon", f"Their commitments end: {dates}. {after}")
+
+
+def _day(timestamp: int | None) -> str:
+    return datetime.fromtimestamp(timestamp or 0, tz=UTC).strftime("%d %b %Y")
 
 
 class AlertCard(QFrame):
@@ -90,13 +105,17 @@ class AlertCard(QFrame):
 
     open_clicked = Signal(str)
 
-    def __init__(self, alert: Alert, name: str, info: dict[str, Any] | None,
+    def __init__(self, alerts: list[Alert], name: str, info: dict[str, Any] | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlertCard")
-        self.alert = alert
+        alert = alerts[0]
+        self.alerts = alerts
         self.severity = SEVERITY.get(alert.kind, "info")
-        headline, body = explain(alert, name, info)
+        if alert.kind == "commitment_ending":
+            headline, body = commitment_text(alerts, name)
+        else:
+            headline, body = explain(alert, name, info)
         self.headline = QLabel(headline)
         self.headline.setObjectName("AlertTitle")
         self.headline.setWordWrap(True)
@@ -111,7 +130,7 @@ class AlertCard(QFrame):
         text.addWidget(self.headline)
         text.addWidget(self.body)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 10, 12, 10)
+        layout.setContentsMargins(14, 8, 12, 8)
         layout.setSpacing(12)
         layout.addLayout(text, 1)
         layout.addWidget(self.open_button)
@@ -156,8 +175,18 @@ class AlertList(QWidget):
         p = view.portfolio
         alerts = sorted(p.alerts, key=lambda a: (ORDER.index(SEVERITY.get(a.kind, "info")),
                                                  view.name(a.vault), a.lot_id or 0))
+        # Commitments ending in one vault share a card; every other alert has its own.
+        cards: list[list[Alert]] = []
         for alert in alerts:
-            card = AlertCard(alert, view.name(alert.vault), p.vault_infos.get(alert.vault))
+            previous = cards[-1][0] if cards else None
+            if (previous is not None and alert.kind == previous.kind == "commitment_ending"
+                    and alert.vault == previous.vault):
+                cards[-1].append(alert)
+            else:
+                cards.append([alert])
+        for group in cards:
+            vault = group[0].vault
+            card = AlertCard(group, view.name(vault), p.vault_infos.get(vault))
             card.open_clicked.connect(self.vault_clicked)
             self.layout_.addWidget(card)
             self.cards.append(card)

@@ -40,6 +40,8 @@ class ValueChart(QWidget):
         super().__init__(parent)
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setMinimumHeight(CHART_HEIGHT)
+        self.plot.setMaximumHeight(CHART_HEIGHT + 20)
+        self.plot.setMinimumWidth(240)  # the plot's own hint is wide: let the card shrink
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()

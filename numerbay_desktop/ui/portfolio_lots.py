@@ -37,8 +37,15 @@ if TYPE_CHECKING:
     from numerbay_desktop.services.portfolio_view import PortfolioView
     from numerbay_desktop.services.positions import LotTerms
 
-COLUMNS = ("Lot", "State", "Principal", "Value", "P&L", "Fees paid · accrued", "Terms",
+COLUMNS = ("Lot", "State", "Principal", "Value", "P&L", "Fees paid · owed", "Terms",
            "Unlocks", "")
+HEADER_TIPS = {
+    "Value": "What the lot is worth now, net of the fees owed so far.",
+    "P&L": "Value + NMR already paid back − principal: every fee is already out of it.",
+    "Fees paid · owed": "Fees charged out of the lot so far · fees owed, not yet charged.",
+    "Terms": "The lot's fixed fee per year · the owner's share of its profit.",
+    "Unlocks": "When the lot's commitment ends and it may ask to leave.",
+}
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 STATE_WORDS = {
@@ -101,7 +108,7 @@ class Figure(QWidget):
     def set(self, value: str, note: str = "", colour: str | None = None) -> None:
         self.value.setText(value)
         self.note.setText(note)
-        style = "font-size: 14pt; font-weight: 700;"
+        style = "font-size: 13pt; font-weight: 700;"
         self.value.setStyleSheet(style + (f" color: {colour};" if colour else ""))
 
 
@@ -111,14 +118,14 @@ class TotalsStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Card")
-        self.value = Figure(self.tr("Value now (after fees)"))
+        self.value = Figure(self.tr("Value (after fees)"))
         self.principal = Figure(self.tr("Principal"))
         self.pnl = Figure(self.tr("Profit / loss"))
         self.fees = Figure(self.tr("Fees paid · accrued"))
         self.claimable = Figure(self.tr("Ready to claim"))
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(20, 14, 20, 14)
-        layout.setSpacing(18)
+        layout.setContentsMargins(18, 12, 18, 12)
+        layout.setSpacing(12)
         for figure in (self.value, self.principal, self.pnl, self.fees, self.claimable):
             layout.addWidget(figure, 1)
 
@@ -131,8 +138,7 @@ class TotalsStrip(QFrame):
                            self.tr("{r} NMR paid back").format(r=nmr(t.returned)))
         self.pnl.set(f"{signed(t.pnl)} NMR", percent(t.pnl, t.principal),
                      p.success if t.pnl >= 0 else p.danger)
-        self.fees.set(f"{nmr(t.fees_paid)} · {nmr(t.fees_accrued)}",
-                      self.tr("charged · owed, not yet charged"))
+        self.fees.set(f"{nmr(t.fees_paid)} · {nmr(t.fees_accrued)}", self.tr("charged · owed"))
         claim = view.portfolio.claimable_total
         self.claimable.set(f"{nmr(claim)} NMR", self.tr("after fulfilled exits"),
                            p.accent if claim else None)
@@ -187,11 +193,13 @@ class VaultGroup(QFrame):
             header.addWidget(self.claim_button)
 
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(12)
+        self.grid.setHorizontalSpacing(10)
         self.grid.setVerticalSpacing(4)
         for column, heading in enumerate(COLUMNS):
             cell = _label(self.tr(heading) if heading else "",
                           align=RIGHT if 2 <= column <= 5 else LEFT, role="faint")
+            if heading in HEADER_TIPS:
+                cell.setToolTip(self.tr(HEADER_TIPS[heading]))
             self.grid.addWidget(cell, 0, column)
         terms = {tm.lot_id: tm for tm in view.portfolio.terms if tm.vault == self.vault}
         row = 1
@@ -201,8 +209,8 @@ class VaultGroup(QFrame):
         self.grid.setColumnStretch(6, 1)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
-        layout.setSpacing(10)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
         layout.addLayout(header)
         layout.addLayout(self.grid)
 
@@ -216,7 +224,7 @@ class VaultGroup(QFrame):
         pnl.setToolTip(percent(lot.pnl, lot.principal))
         term_text = "—"
         if terms is not None:
-            term_text = self.tr("{f}/yr · {s} of profit").format(
+            term_text = self.tr("{f}/yr · {s}").format(
                 f=bps_text(terms.fixed_fee_bps), s=bps_text(terms.profit_share_bps))
         unlock = datetime.fromtimestamp(lot.unlock_time, tz=UTC).strftime("%d %b %Y")
         cells = [

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -128,7 +129,8 @@ class PortfolioPage(Page):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setStyleSheet("QScrollArea { background: transparent; }")
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._style_scroll()
         self.body = QWidget()
         self.body.setObjectName("PageRoot")
         self.body_layout = QVBoxLayout(self.body)
@@ -318,8 +320,22 @@ class PortfolioPage(Page):
             self.groups_box.addWidget(group)
             self.groups[position.vault] = group
 
+    def _style_scroll(self) -> None:
+        from numerbay_desktop.ui.theme import current_palette
+
+        p = current_palette()
+        self.scroll_area.setStyleSheet(
+            "QScrollArea { background: transparent; }"
+            "QScrollBar:vertical { background: transparent; width: 8px; margin: 0; }"
+            f"QScrollBar::handle:vertical {{ background: {p.border}; border-radius: 4px;"
+            " min-height: 32px; }"
+            f"QScrollBar::handle:vertical:hover {{ background: {p.text_faint}; }}"
+            "QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }"
+            "QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: none; }")
+
     def refresh_theme(self) -> None:
         super().refresh_theme()
+        self._style_scroll()
         if self._built:
             self.chart.refresh_theme()
             self.allocation.refresh_theme()
