@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 RAY = 10**27
 WEI_PER_NMR = 10**18
 BIG_SERIES = 2_000  # above this many points a line is drawn without antialiasing
-CHART_HEIGHT = 190
+CHART_HEIGHT = 210
 DOWNSAMPLE_FACTOR = 1.0
 
 
@@ -37,7 +37,7 @@ def new_plot(*, dates: bool = False, height: int = CHART_HEIGHT) -> pg.PlotWidge
     """A themed plot with the fast settings: clip to view, automatic peak downsampling."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else None
     plot = pg.PlotWidget(axisItems=axes)
-    plot.setMinimumHeight(height)
+    plot.setFixedHeight(height)  # inside a scrolling page a chart would grow without end
     item = plot.getPlotItem()
     item.setClipToView(True)
     item.setDownsampling(auto=True, mode="peak")
@@ -139,7 +139,7 @@ class ScoresChart(QWidget):
 class VaultCharts(QFrame):
     """The vault's record from its RoundSettled events, one chart at a time (segment buttons)."""
 
-    VIEWS = (("index", "Index"), ("returns", "Return per round"), ("stake", "At stake vs idle"))
+    VIEWS = (("index", "Index"), ("returns", "Returns"), ("stake", "At stake vs idle"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,7 +151,12 @@ class VaultCharts(QFrame):
             button.setObjectName("SegmentButton")
             button.setCheckable(True)
             button.setAutoExclusive(True)
-            button.setProperty("segment", "first" if position == 0 else "last")
+            if position == 0:
+                button.setProperty("segment", "first")
+            elif position == len(self.VIEWS) - 1:
+                button.setProperty("segment", "last")
+            else:
+                button.setStyleSheet("border-left: none;")  # no double line between segments
             button.clicked.connect(lambda _=False, k=key: self.show_view(k))
             self.buttons[key] = button
             switch.addWidget(button)
@@ -160,6 +165,7 @@ class VaultCharts(QFrame):
         self.returns_plot = new_plot()
         self.stake_plot = new_plot(dates=True)
         self.stack = QStackedWidget()
+        self.stack.setFixedHeight(CHART_HEIGHT)
         for plot in (self.index_plot, self.returns_plot, self.stake_plot):
             self.stack.addWidget(plot)
         self.caption = QLabel()
@@ -169,8 +175,9 @@ class VaultCharts(QFrame):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addLayout(switch)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.stack)
         layout.addWidget(self.caption)
+        layout.addStretch(1)
         self.index_item: pg.PlotDataItem | None = None
         self.returns_item: pg.BarGraphItem | None = None
         self.at_stake_item: pg.PlotDataItem | None = None

@@ -72,7 +72,8 @@ async def test_page_opens_and_charts_have_one_point_per_settled_round(devnet_ctx
     assert counts["scores"] == len(page.data.stats.payout_scores) > 0
     block = page.data.detail.block_number
     source = page.verification.source_of("Total assets")
-    assert source.endswith(f"vault_info({page.data.detail.vault}).total_assets at block {block}")
+    assert source == f"VaultLens.vault_info(vault).total_assets at block {block}"
+    assert page.data.detail.vault in page.verification.legend.text()
     assert f"block {block}" in page.source_label.text()
     assert not page.banner.isVisible()
 
@@ -100,7 +101,9 @@ async def test_pending_schedule_change_shows_a_banner_with_its_eta(devnet_ctx: A
     assert not page.banner.isHidden()
     text = page.banner.text()
     assert "proposed new fees" in text and "in " in text and "days" in text
-    assert page.verification.source_of("Pending schedule change").startswith("VaultLens(")
+    block = page.data.detail.block_number
+    assert page.verification.source_of("Pending schedule change") == (
+        f"VaultLens.pending_schedule(vault).eta at block {block}")
 
 
 async def test_write_off_by_anyone_once_the_settle_delay_passed(devnet_ctx: Any,
@@ -132,3 +135,43 @@ async def test_write_off_by_anyone_once_the_settle_delay_passed(devnet_ctx: Any,
     after = await _info(ctx, vault)
     assert int(after["applied_count"]) > int(before["applied_count"])
     await _settle(page)  # the page reloads after the action
+
+
+async def test_marketplace_scrolls_to_its_last_column_and_opens_a_model_page() -> None:
+    """At the window's 1,180 px (948 for the page beside the sidebar) every column can be
+    scrolled into view, and a row's context menu opens its model page."""
+    import time
+
+    from numerbay_desktop.services.models import MarketSnapshot, RefreshResult
+    from numerbay_desktop.ui.marketplace_model import COLUMNS, ROW_ROLE
+    from numerbay_desktop.ui.pages.marketplace import MarketplacePage
+    from tests.bench.bench_ui import _rows
+
+    page = MarketplacePage()
+    page.resize(1180 - 232, 700)
+    page.show()
+    page._show_market()  # fed below as the refresher would
+    rows = _rows(3, 20)
+    page.show_result(RefreshResult(MarketSnapshot(
+        tuple(rows), block_number=1, chain_time=1_760_000_000, fetched_at=time.time(),
+        numerai_fetched_at=time.time())))
+    await page._painter
+    await asyncio.sleep(0.1)
+    table = page.table
+    bar = table.horizontalScrollBar()
+    last = max(i for i in range(len(COLUMNS)) if not table.isColumnHidden(i))
+    assert bar.maximum() > 0  # the columns are wider than the page: it scrolls sideways
+    bar.setValue(bar.maximum())
+    await asyncio.sleep(0.05)
+    right_edge = table.columnViewportPosition(last) + table.columnWidth(last)
+    assert 0 < right_edge <= table.viewport().width()
+    opened: list[str] = []
+    page.vault_selected.connect(opened.append)
+    index = page.proxy.index(0, 0)
+    menu = page.context_menu(index)
+    assert menu is not None
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Open model page"].trigger()
+    assert opened == [index.data(ROW_ROLE).vault]
+    page.close()
+    page.deleteLater()

@@ -4,7 +4,7 @@ Without services the page shows its empty state (it adapts to the network). With
 
     page.set_services(market)                    # or set_services(market, refresher)
     await page.opening                           # the cached rows are painted (then a refresh)
-    page.vault_selected.connect(open_model_page) # double-click / Enter on a vault row
+    page.vault_selected.connect(open_model_page) # double-click / Enter / context menu
 
 Rows open from the cache at once, then a background refresh replaces them in place. Each
 snapshot is formatted in a worker thread (`prepare_rows`) and applied incrementally
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,8 @@ from numerbay_desktop.ui.theme import current_palette
 # first services too, in the methods that build and read the table.
 if TYPE_CHECKING:
     import asyncio
+
+    from PySide6.QtWidgets import QMenu
 
     from numerbay_desktop.services.marketplace import MarketplaceService
     from numerbay_desktop.services.models import MarketSnapshot, RefreshResult
@@ -246,6 +248,11 @@ class MarketplacePage(Page):
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         table.setFrameShape(QFrame.Shape.NoFrame)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # At 1,180 px the right-hand columns are off screen: scroll to them smoothly.
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
         rows = table.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
@@ -272,6 +279,13 @@ class MarketplacePage(Page):
             f"border: none; border-bottom: 1px solid {p.border}; padding: 8px 6px; "
             f"font-weight: 600; font-size: 9pt; }}"
             f"QTableCornerButton::section {{ background: {p.surface}; border: none; }}"
+            "QScrollBar:horizontal { background: transparent; height: 10px; margin: 0 6px; }"
+            f"QScrollBar::handle:horizontal {{ background: {p.border}; border-radius: 5px; "
+            "min-width: 48px; }"
+            f"QScrollBar::handle:horizontal:hover {{ background: {p.text_faint}; }}"
+            "QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal { width: 0; }"
+            "QScrollBar::add-page:horizontal, QScrollBar::sub-page:horizontal "
+            "{ background: none; }"
         )
         self.error_label.setStyleSheet(f"color: {p.warning};")
         self._size_columns()
@@ -465,6 +479,30 @@ class MarketplacePage(Page):
         row = index.data(ROW_ROLE)
         if isinstance(row, MarketRow) and row.vault is not None:
             self.vault_selected.emit(row.vault)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The row's menu: open its model page, copy its vault address (None off the rows)."""
+        from PySide6.QtWidgets import QApplication, QMenu
+
+        from numerbay_desktop.ui.marketplace_model import ROW_ROLE
+
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        if not isinstance(row, MarketRow):
+            return None
+        menu = QMenu(self.table)
+        open_page = menu.addAction(self.tr("Open model page"))
+        open_page.setEnabled(row.vault is not None)
+        open_page.triggered.connect(lambda: self._activated(index))
+        copy = menu.addAction(self.tr("Copy vault address"))
+        copy.setEnabled(row.vault is not None)
+        copy.triggered.connect(lambda: QApplication.clipboard().setText(row.vault or ""))
+        return menu
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = self.context_menu(self.table.indexAt(position))
+        if menu is not None:
+            menu.exec(self.table.viewport().mapToGlobal(position))
+            menu.deleteLater()
 
     def network_changed(self, network: str, chain_id: int | None) -> None:
         empty = self.empty_state

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -39,6 +40,7 @@ from numerbay_desktop.core.errors import InvalidInput, NumerbayError
 from numerbay_desktop.core.units import format_nmr
 from numerbay_desktop.ui.pages.base import Page
 from numerbay_desktop.ui.theme import current_palette
+from numerbay_desktop.ui.verification_panel import card_table_style
 
 if TYPE_CHECKING:
     from numerbay_desktop.services.models import ModelStats
@@ -137,7 +139,7 @@ def _duration(seconds: int) -> str:
 
 
 def _nmr(wei: int) -> str:
-    return f"{format_nmr(wei, 2)} NMR"
+    return format_nmr(wei, 2)
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -162,6 +164,10 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setFrameShape(QFrame.Shape.NoFrame)
     table.setWordWrap(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setDefaultAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    table.verticalHeader().setDefaultSectionSize(30)
+    table.setStyleSheet(card_table_style())
     return table
 
 
@@ -190,7 +196,7 @@ class _Figure(QWidget):
         self.caption = QLabel(caption)
         self.caption.setProperty("role", "faint")
         self.value = QLabel("—")
-        self.value.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.value.setStyleSheet("font-size: 12pt; font-weight: 600;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -249,7 +255,8 @@ class ModelPage(Page):
         self.vault_charts = VaultCharts()
         self.track_card = self._build_track_card()
         perf_card, perf = _card(self.tr("Vault performance"))
-        perf.addWidget(self.vault_charts, 1)
+        perf.addWidget(self.vault_charts)
+        perf.addStretch(1)
         pair = QHBoxLayout()
         pair.setSpacing(14)
         pair.addWidget(self.track_card, 1)
@@ -257,6 +264,7 @@ class ModelPage(Page):
         column.addLayout(pair)
 
         fees_card, fees = _card(self.tr("Fees and commitments"))
+        self.fees_card = fees_card
         self.tiers_table = _table([self.tr("From a stake of"), self.tr("Fixed fee / yr"),
                                    self.tr("Profit share")])
         self.commitments_table = _table([self.tr("Commitment"), self.tr("Fee discount")])
@@ -294,6 +302,8 @@ class ModelPage(Page):
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        # Cards wrap to the window's width; only the page scrolls, downwards.
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroller.setWidget(body)
         self.scroller.setStyleSheet(_scroll_style())
         self.scroller.hide()
@@ -354,11 +364,12 @@ class ModelPage(Page):
         for i, tile in enumerate(self.track_tiles.values()):
             grid.addWidget(tile, 0, i)
         layout.addLayout(grid)
-        layout.addWidget(self.scores_chart, 1)
+        layout.addWidget(self.scores_chart)
         self.track_note = QLabel()
         self.track_note.setProperty("role", "faint")
         self.track_note.setWordWrap(True)
         layout.addWidget(self.track_note)
+        layout.addStretch(1)
         return card
 
     def _style_banner(self) -> None:
@@ -423,9 +434,9 @@ class ModelPage(Page):
         self.vault_charts.show_history(data.history)
         self._show_fees(data)
         self._show_queue(data)
-        from numerbay_desktop.ui.verification_panel import sourced_figures
+        from numerbay_desktop.ui.verification_panel import source_legend, sourced_figures
 
-        self.verification.show_figures(sourced_figures(data))
+        self.verification.show_figures(sourced_figures(data), source_legend(data))
         self.quiet_panel.show_vault(data.detail.vault)
 
     # -- sections ---------------------------------------------------------------------------
@@ -446,7 +457,7 @@ class ModelPage(Page):
             return
         days = max(0, pending.eta - data.chain_time) / DAY
         when = (f"in {days:.1f} days" if days >= 1 else "within a day") if days > 0 else "now"
-        ladder = "; ".join(f"from {format_nmr(t.min_stake, 0)} NMR: {_bps(t.fixed_fee_bps)} + "
+        ladder = "; ".join(f"from {format_nmr(t.min_stake, 0)}: {_bps(t.fixed_fee_bps)} + "
                            f"{_bps(t.profit_share_bps)} of profit" for t in pending.tiers)
         self.banner.setText(self.tr(
             f"The owner proposed new fees, which anyone may activate from {_when(pending.eta)} "
@@ -467,8 +478,8 @@ class ModelPage(Page):
         numerai = (f"Numerai: fetched {_when(data.numerai_fetched_at)}"
                    if data.numerai_fetched_at else f"Numerai: {data.numerai_error}")
         self.source_label.setText(
-            f"Chain: block {data.detail.block_number} at {_when(data.chain_time)} "
-            f"(VaultLens {data.lens}) · {numerai}")
+            f"Chain: block {data.detail.block_number} at {_when(data.chain_time)} · {numerai} "
+            "· sources of every figure: Verify figures")
 
     def _show_track(self, data: ModelData) -> None:
         stats = data.stats
@@ -494,7 +505,7 @@ class ModelPage(Page):
     def _show_fees(self, data: ModelData) -> None:
         detail = data.detail
         _fill(self.tiers_table, [
-            [f"{format_nmr(t.min_stake, 0)} NMR", _bps(t.fixed_fee_bps), _bps(t.profit_share_bps)]
+            [format_nmr(t.min_stake, 0), _bps(t.fixed_fee_bps), _bps(t.profit_share_bps)]
             for t in detail.tiers], self.tr("No fee tiers."))
         _fill(self.commitments_table, [
             [_duration(c.duration), _bps(c.discount_bps)] for c in detail.commitments],
@@ -506,10 +517,10 @@ class ModelPage(Page):
         rows = []
         for q in detail.exit_queue:
             if q.final:
-                status = "Final: paid when idle NMR covers it"
+                status = "Final: to fulfil"
             else:
                 left = max(0, q.exit_seq - applied)
-                status = f"At risk for {left} more round{'s' if left != 1 else ''}"
+                status = f"{left} round{'s' if left != 1 else ''} to go"
             rows.append([str(q.position + 1), str(q.lot_id), f"{q.owner[:6]}…{q.owner[-4:]}",
                          status, _nmr(q.value)])
         _fill(self.queue_table, rows, self.tr("Nobody is waiting to leave."))
@@ -520,8 +531,8 @@ class ModelPage(Page):
         more = " (the first 200 shown)" if detail.queue_truncated else ""
         self.queue_note.setText(self.tr(
             f"{waiting} exit request{'s' if waiting != 1 else ''} waiting{more}. A leaving lot "
-            "stays at risk until the rounds it was staked in settle (1–3 months), then anyone "
-            "may fulfil it."))
+            "stays at risk until the rounds it was staked in settle (1–3 months: the rounds "
+            "to go); then it is final and anyone may fulfil it."))
 
     # -- actions ----------------------------------------------------------------------------
     def copy_address(self) -> None:
@@ -556,6 +567,9 @@ class ModelPage(Page):
         self.scroller.setStyleSheet(_scroll_style())
         self.scores_chart.refresh_theme()
         self.vault_charts.refresh_theme()
+        self.verification.refresh_theme()
+        for table in (self.tiers_table, self.commitments_table, self.queue_table):
+            table.setStyleSheet(card_table_style())
 
     def chart_point_counts(self) -> dict[str, int]:
         """Points in each chart (tests compare them with the RoundSettled events)."""
