@@ -119,6 +119,19 @@ class AppContext(QObject):
             raise ConfigurationError(NOT_CONNECTED)
         return self.client, self.pipeline
 
+    def vaults_unavailable(self) -> str | None:
+        """The plain sentence a vault page shows instead of an empty table when this network
+        has no vault factory (mainnet until Numerai publishes one); None where it has one or
+        while not connected."""
+        from PySide6.QtCore import QCoreApplication
+
+        if self.network is None or self.network.factory is not None:
+            return None
+        return QCoreApplication.translate(
+            "AppContext", "Numerai has not yet published the vault factory on {0}, so there "
+            "are no vaults to show here yet. The devnet sandbox (Settings) lets you try "
+            "everything with play money meanwhile.").format(self.network.name)
+
     def require_numerai(self) -> NumeraiClient:
         if self.numerai is None:
             raise ConfigurationError(

@@ -106,8 +106,7 @@ class DevnetPanel(QDialog):
         self.account = QComboBox()
         self.account.setEditable(True)
         self.account.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for entry in self.info.get("accounts") or []:
-            self.account.addItem(str(entry["address"]))
+        self.set_accounts([])
         line = self.account.lineEdit()
         if line is not None:
             line.setPlaceholderText("0x…")
@@ -142,11 +141,34 @@ class DevnetPanel(QDialog):
         layout.addWidget(self.mint_status)
         return frame
 
+    def set_accounts(self, accounts: list[tuple[str, str]]) -> None:
+        """List the app's accounts by name (name, address) first, then the other demo
+        addresses; the field still takes any address typed in."""
+        typed = self.account.currentText()
+        self.account.clear()
+        listed: set[str] = set()
+        for name, address in accounts:
+            self.account.addItem(f"{name} · {address}", address)
+            listed.add(address.lower())
+        for entry in self.info.get("accounts") or []:
+            address = str(entry["address"])
+            if address.lower() not in listed:
+                self.account.addItem(address, address)
+        if typed and self.account.findText(typed) < 0:
+            self.account.setEditText(typed)
+
+    def chosen_address(self) -> str:
+        """The address to mint to: a listed account's, or the text typed in."""
+        text = self.account.currentText().strip()
+        index = self.account.findText(text)
+        data = self.account.itemData(index) if index >= 0 else None
+        return str(data) if data else text
+
     def mint(self) -> BackgroundOp[dict[str, Any]] | None:
         from numerbay_desktop.chain.networks import checksum_address
 
         try:
-            to = checksum_address(self.account.currentText().strip(), "account")
+            to = checksum_address(self.chosen_address(), "account")
             wei = nmr_to_wei(self.amount.text())
         except NumerbayError as error:
             self._say(self.mint_status, str(error), "danger")

@@ -63,6 +63,7 @@ class AccountPicker(QWidget):
         self.combo.setToolTip(self.tr(
             "The account the marketplace, portfolio and my vaults pages act as"))
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setMaximumWidth(220)  # the list drops down wider; the bar stays calm
         self.combo.activated.connect(self._picked)
         self.add_button = QPushButton(self.tr("Add an account"))
         self.add_button.setObjectName("LinkButton")

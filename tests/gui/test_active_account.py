@@ -123,3 +123,15 @@ async def test_the_demo_offer_is_only_on_the_devnet(main_window: Any, tmp_path: 
     page.set_context(ctx)
     page.reload()
     assert page.demo_offer is None and page.empty_state is not None
+
+
+async def test_a_network_without_a_vault_factory_gets_a_plain_sentence(tmp_path: Path) -> None:
+    from numerbay_desktop.chain.networks import MAINNET
+    from numerbay_desktop.ui.app_context import AppContext
+
+    ctx = AppContext(tmp_path)
+    assert ctx.vaults_unavailable() is None  # not connected: pages say that instead
+    ctx.network = MAINNET
+    sentence = ctx.vaults_unavailable()
+    assert sentence is not None and "not yet published the vault factory" in sentence
+    assert "Ethereum mainnet" in sentence

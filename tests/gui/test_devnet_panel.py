@@ -127,3 +127,18 @@ async def test_control_client_errors_are_typed(control_info: dict[str, Any]) -> 
     with pytest.raises(DevnetUnreachable):
         await DevnetControl("http://127.0.0.1:9").status()
     assert nmr_to_wei("2.5") == 25 * 10**17
+
+
+def test_the_apps_accounts_are_listed_by_name(qtbot: Any) -> None:
+    demo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    mine = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    widget = DevnetPanel({"accounts": [{"address": demo}, {"address": mine}],
+                          "control_url": "http://127.0.0.1:1"})
+    qtbot.addWidget(widget)
+    widget.set_accounts([("Staker", mine)])
+    items = [widget.account.itemText(i) for i in range(widget.account.count())]
+    assert items == [f"Staker · {mine}", demo]  # the demo address already listed by name
+    widget.account.setCurrentIndex(0)
+    assert widget.chosen_address() == mine
+    widget.account.setEditText(demo.lower())  # typed by hand: taken as it is
+    assert widget.chosen_address() == demo.lower()

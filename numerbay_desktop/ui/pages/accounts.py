@@ -15,7 +15,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -76,6 +76,7 @@ class AccountsPage(Page):
         self._ctx: AppContext | None = None
         self.demo_offer: DemoAccountsOffer | None = None
         self.use_buttons: dict[str, QPushButton] = {}
+        self._listed: tuple[tuple[str, str, str], ...] | None = None
         self.dialog: QDialog | None = None  # the dialog the page opened last
         self.confirm_box: QMessageBox | None = None
         self.cards: dict[str, QFrame] = {}
@@ -120,6 +121,7 @@ class AccountsPage(Page):
         self.body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         self.content.addWidget(scroll, 1)
@@ -176,9 +178,8 @@ class AccountsPage(Page):
             self.reload()
 
     def _accounts_changed(self) -> None:
+        self._listed = None  # the page's own change: always tell the others
         self.reload()
-        if self._ctx is not None:
-            self._ctx.accounts_changed.emit()
 
     @property
     def active_name(self) -> str | None:
@@ -227,6 +228,11 @@ class AccountsPage(Page):
             card = self._account_card(record, active)
             self.cards[record.name] = card
             self.accounts_box.addWidget(card)
+        listed = tuple((r.name, r.label, r.kind) for r in records)
+        if listed != self._listed:  # added, renamed or removed outside the page's own dialogs
+            self._listed = listed
+            if self._ctx is not None:
+                self._ctx.accounts_changed.emit()
         self._clear(self.contacts_box)
         self.contact_rows = {}
         if not contacts:
@@ -367,12 +373,10 @@ class AccountsPage(Page):
             )
             lock.clicked.connect(lambda _c=False, n=record.name: self.toggle_lock(n))
             layout.addWidget(lock)
-        rename = QPushButton(self.tr("Rename"))
-        rename.clicked.connect(lambda _c=False, n=record.name: self.rename(n))
-        layout.addWidget(rename)
         more = QPushButton(self.tr("More"))
         menu = QMenu(more)
         name = record.name
+        menu.addAction(self.tr("Rename…")).triggered.connect(lambda: self.rename(name))
         if record.can_sign:
             menu.addAction(self.tr("Change password…")).triggered.connect(
                 lambda: self.change_password(name))

@@ -123,7 +123,8 @@ class SettingsPage(Page):
         self.data_dir: Path | None = None
         self.settings = Settings()
         self.devnet_info: dict[str, Any] | None = None  # demo keys: never log it
-        self.devnet_panel: QWidget | None = None
+        self.devnet_panel: Any = None  # DevnetPanel, made on first open
+        self.ctx: Any = None  # the AppContext (set_context)
         self._log_file: Path | None = None
         self._editing: dict[str, list[str]] = {n: [] for n in NETWORKS}
 
@@ -310,7 +311,9 @@ class SettingsPage(Page):
         self._load_fields()
 
     def set_context(self, ctx: Any) -> None:
-        """The app's context: the Numerai API key card manages its data folder's key."""
+        """The app's context: the Numerai API key card manages its data folder's key; the
+        devnet panel lists its accounts by name."""
+        self.ctx = ctx
         self.numerai_key_card.set_context(ctx)
 
     def set_devnet_info(self, info: dict[str, Any] | None) -> None:
@@ -452,6 +455,9 @@ class SettingsPage(Page):
 
         if self.devnet_panel is None:
             self.devnet_panel = DevnetPanel(self.devnet_info, self.window())
+        if self.ctx is not None:
+            self.devnet_panel.set_accounts(
+                [(r.name, r.address) for r in self.ctx.registry.accounts()])
         self.devnet_panel.show()
         self.devnet_panel.raise_()
         return self.devnet_panel
