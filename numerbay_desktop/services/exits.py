@@ -27,6 +27,7 @@ from numerbay_desktop.chain.txflow import TxIntent
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.portfolio import Lot, LotState, nmr_text
 from numerbay_desktop.services.positions import LotTerms, PendingExit
+from numerbay_desktop.services.staking import cancel_deposit_intent
 
 MAX_FULFIL = 50  # lots one fulfil transaction walks at most (the vault caps it too)
 ROUND_RESOLVE_DAYS = 33  # a daily round resolves about this long after it opens
@@ -142,8 +143,7 @@ def exit_intent(kind: str, vault: str, *, lot_id: int = 0, name: str = "",
         return TxIntent(vault, target.calldata("request_exit", lot_id),
                         label=f"Request exit of lot {lot_id}{where}")
     if kind == "cancel_deposit":
-        return TxIntent(vault, target.calldata("cancel_deposit", lot_id),
-                        label=f"Cancel deposit (lot {lot_id}){where}")
+        return cancel_deposit_intent(vault, lot_id, f"Cancel deposit (lot {lot_id}){where}")
     if kind == "fulfil":
         count = max(1, min(count, MAX_FULFIL))
         return TxIntent(vault, target.calldata("fulfill", count),
