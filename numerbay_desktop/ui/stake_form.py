@@ -97,6 +97,8 @@ class StakeForm(QDialog):
         self.gas_timer.timeout.connect(self._start_gas_estimate)
         self.amount_edit.textChanged.connect(self.update_preview)
         self.commitment_box.currentIndexChanged.connect(self.update_preview)
+        # another account chosen in the status bar: its balance, lots and tier basis
+        ctx.active_account_changed.connect(self._account_changed)
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -253,6 +255,10 @@ class StakeForm(QDialog):
             except Exception:
                 log.info("Numerai price or round unavailable", exc_info=True)
         self._show_snapshot(account.name)
+
+    def _account_changed(self, _name: str) -> None:
+        if not self._busy and self.isVisible():
+            self.reload()
 
     def _show_snapshot(self, account_name: str) -> None:
         snap = self.snap

@@ -202,3 +202,31 @@ async def test_cancel_deposit_intent_returns_the_principal(devnet_ctx: Any) -> N
                            what="Cancel", on_review=confirm)
     assert await _balance(ctx, staker) == before
     assert (await _lot(ctx, vault, done.lot_id))["state"] == 5  # closed
+
+
+async def test_model_page_stake_button_opens_the_form_and_follows_the_account(
+    devnet_ctx: Any,
+) -> None:
+    from numerbay_desktop.ui.stake_form import StakeForm
+
+    ctx = devnet_ctx
+    vault = await _tiered_vault(ctx)
+    window = ctx.parent()
+    page = window.page("model")
+    ctx.vault_opened.emit(vault)
+    for _ in range(600):
+        if page.loading is not None and page.loading.done() and page.data is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert page.stake_button.isEnabled()
+    form = page.open_stake_form()
+    assert isinstance(form, StakeForm) and form.isVisible()
+    await form.load_task
+    assert form.snap is not None and form.snap.vault.lower() == vault.lower()
+    ctx.set_active_account("Staker-2")
+    await form.load_task
+    assert form.snap.account == ctx.require_account().address
+    assert "Staker-2 holds" in form.balance_label.text()
+    form.close()
+    if page.quiet_panel.checking is not None:
+        await page.quiet_panel.checking
