@@ -230,3 +230,35 @@ async def test_model_page_stake_button_opens_the_form_and_follows_the_account(
     form.close()
     if page.quiet_panel.checking is not None:
         await page.quiet_panel.checking
+
+
+@pytest.mark.parametrize(("stale", "functions"), [
+    (5 * WAD, ["changeApproval", "deposit"]),  # NMR refuses approve(non-zero -> non-zero)
+    (1_000 * WAD, ["changeApproval", "deposit"]),  # more than needed: brought down to exact
+    (40 * WAD, ["deposit"]),  # exactly the amount: nothing to approve
+])
+async def test_an_existing_allowance_follows_nmr_rule(
+    devnet_ctx: Any, devnet: Any, stale: int, functions: list[str]
+) -> None:
+    ctx = devnet_ctx
+    vault = await _tiered_vault(ctx)
+    staker = ctx.require_account().address
+    nmr = NMR_ABI.at(ctx.network.nmr)
+    devnet.rpc.send([_tx(staker, nmr.address, nmr.calldata("approve", vault, stale))])
+    form = await _open(ctx, vault)
+    assert form.snap.allowance == stale
+    form.amount_edit.setText("40")
+    sent: list[str] = []
+
+    def review(dialog: Any) -> None:
+        abis = (NMR_ABI, ContractAbi.load("NumerBayVault"))
+        for tx in dialog.prepared.transactions:
+            sent.append(next(f.name for a in abis if (f := a.by_selector(tx.data[:4]))))
+        dialog.confirm_button.click()
+
+    done = await form.stake(on_review=review)
+    assert done is not None and sent == functions
+    assert (await _lot(ctx, vault, done.lot_id))["principal"] == 40 * WAD
+    assert await _read(ctx, NMR_ABI, nmr.address, "allowance", staker, vault) == 0
+    await form.load_task
+    form.close()
