@@ -7,6 +7,7 @@ their own fixtures in separate modules imported at the bottom of this file.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,20 @@ def authorize(staking: Any) -> AuthorizeFn:
     return build
 
 from tests.contracts.vault_fixtures import *  # noqa: E402, F403
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The stateful machine's statistics (examples, steps per example), shown by default.
+
+    The module can be loaded twice (as a test file and imported by test_mutants)."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    for name in ("test_vault_stateful", "tests.contracts.test_vault_stateful"):
+        module = sys.modules.get(name)
+        if module is not None and id(module) not in seen:
+            seen.add(id(module))
+            lines += getattr(module, "SUMMARY", [])
+    if lines:
+        terminalreporter.section("vault stateful machine (hypothesis statistics)")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -13,6 +13,7 @@ test pass vacuously.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ import boa
 import pytest
 
 from tests.contracts.test_vault_stateful import (
+    SUMMARY,
     deploy,
     deployers,  # noqa: F401 - the fixture
     run_machine,
+    stats_line,
 )
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
@@ -72,11 +75,15 @@ def test_stateful_machine_kills_mutant(
 ) -> None:
     mutant = compile_mutant(name, tmp_path)
     world = deploy(deployers, vault_source=mutant)
+    started = time.monotonic()
     with pytest.raises(Exception) as caught:
         run_machine(world, examples=40, steps=60, print_stats=False, shrink=False,
                     derandomize=True)
     # the type only: formatting a BoaError's call trace can itself fail to decode
-    print(f"{name} killed by {type(caught.value).__name__}")
+    killed = f"mutant {name} killed by {type(caught.value).__name__}"
+    SUMMARY.append(stats_line(f"{killed}; green examples before the failing one", 60,
+                              time.monotonic() - started))
+    print(killed)
 
 
 def test_real_vault_passes_the_focused_budget(

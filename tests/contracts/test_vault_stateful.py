@@ -114,6 +114,8 @@ STEPS_PER_EXAMPLE: list[int] = []  # steps (rules run) of each finished example
 # a long campaign prints a progress line every N examples (NUMERBAY_STATEFUL_PROGRESS=N)
 PROGRESS_EVERY = int(os.environ.get("NUMERBAY_STATEFUL_PROGRESS", "0"))
 STARTED = time.monotonic()
+# one line per machine run, shown at the end of every pytest run (tests/contracts/conftest.py)
+SUMMARY: list[str] = []
 # shrinking a long contract history can take many minutes: NUMERBAY_NO_SHRINK=1 skips it
 PHASES = [p for p in Phase if not (p == Phase.shrink and os.environ.get("NUMERBAY_NO_SHRINK"))]
 REFUSALS: dict[str, int] = {}
@@ -568,14 +570,20 @@ def run_machine(world: Deployment, examples: int, steps: int, print_stats: bool 
                           print_blob=True, phases=phases,
                           derandomize=derandomize),
     )
+    line = stats_line(f"budget {examples} x {steps}", steps, time.monotonic() - started)
+    SUMMARY.append(line)
     if print_stats:
         print("refused:", REFUSALS)
-        lengths = sorted(STEPS_PER_EXAMPLE) or [0]
-        full = sum(1 for n in lengths if n >= steps)
-        print(f"stateful: {STATS['examples']} examples, {sum(lengths)} steps "
-              f"(budget {examples} x {steps}) in {time.monotonic() - started:.1f}s; "
-              f"steps per example min {lengths[0]} median {lengths[len(lengths) // 2]} "
-              f"max {lengths[-1]}, {full} examples ran the full {steps}")
+        print(line)
+
+
+def stats_line(label: str, steps: int, seconds: float) -> str:
+    """Examples and steps run so far by the current machine run (hypothesis statistics)."""
+    lengths = sorted(STEPS_PER_EXAMPLE) or [0]
+    full = sum(1 for n in lengths if n >= steps)
+    return (f"stateful ({label}): {len(STEPS_PER_EXAMPLE)} examples, {sum(lengths)} steps "
+            f"in {seconds:.1f}s; steps per example min {lengths[0]} median "
+            f"{lengths[len(lengths) // 2]} max {lengths[-1]}, {full} ran the full {steps}")
 
 
 def test_vault_stateful(deployers: dict[str, Any], boa_anchor: None) -> None:
