@@ -52,6 +52,11 @@ def _nmr(text: str, what: str) -> int:
     return nmr_to_wei(text, what)
 
 
+def tier_text(tier: TierTerms) -> str:
+    return (f"from {format_nmr(tier.min_stake)} NMR: {format_pct(tier.fixed_fee_bps)} % a "
+            f"year, {format_pct(tier.profit_share_bps)} % of profit")
+
+
 def step_points(tiers: Sequence[TierTerms], attribute: str) -> tuple[list[float], list[float]]:
     """The step line of one fee against the stake (NMR): flat within a tier, a step at each
     tier's minimum, running on past the last tier by half its span."""
@@ -96,7 +101,7 @@ class FeeLadderEditor(TermsTable):
             axis.setTextPen(pg.mkPen(palette.text_muted))
         item.setLabel("bottom", "Staker's stake (NMR)", color=palette.text_muted)
         item.setLabel("left", "%", color=palette.text_muted)
-        legend = item.addLegend(offset=(8, 4))
+        legend = item.addLegend(offset=(-8, 4))
         legend.setLabelTextColor(palette.text_muted)
         self.fixed_line = pg.PlotDataItem([], [], pen=pg.mkPen(palette.accent, width=2.4),
                                           name="Fixed fee (% a year)")
@@ -138,9 +143,16 @@ class FeeLadderEditor(TermsTable):
         return [p for p in found if p.field in TIER_FIELDS]
 
     def rows_changed(self, rows: list[list[int]] | None) -> None:
-        tiers = self.build_rows(rows) if rows else []
+        """Redraw the chart; a refused ladder is not drawn (its steps would mislead)."""
+        tiers = self.build_rows(rows) if rows and not self.problems() else []
         self.fixed_line.setData(*step_points(tiers, "fixed_fee_bps"))
         self.profit_line.setData(*step_points(tiers, "profit_share_bps"))
+        top = max([t.profit_share_bps for t in tiers] + [t.fixed_fee_bps for t in tiers] + [100])
+        self.plot.getPlotItem().setYRange(0, top / 100 * 1.35, padding=0)
+        self.chart_note.setText(
+            "Larger stakes pay the terms of the highest tier they reach; commitment discounts "
+            "apply on top." if tiers or not rows else
+            "The chart returns once every value above is accepted.")
 
     def chart_points(self) -> tuple[tuple[list[float], list[float]], tuple[list[float],
                                                                            list[float]]]:

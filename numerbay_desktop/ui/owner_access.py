@@ -10,9 +10,8 @@ allowlist (paste many addresses; bad ones are listed with why; changes go out in
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -41,6 +40,7 @@ from numerbay_desktop.ui.fee_ladder_editor import format_nmr
 from numerbay_desktop.ui.theme import current_palette
 
 MAX_BAD_SHOWN = 8
+ALIGN_TOP = Qt.AlignmentFlag.AlignTop
 
 
 def _muted(text: str = "") -> QLabel:
@@ -74,7 +74,6 @@ class OwnerAccess(QWidget):
         self.parsed = ParsedAddresses()
 
         deposits, box = _card()
-        box.addWidget(_title("Deposits"))
         self.pause_state = _muted()
         self.pause_button = QPushButton()
         self.pause_button.clicked.connect(self._toggle_pause)
@@ -85,39 +84,42 @@ class OwnerAccess(QWidget):
         self.min_button = QPushButton("Set…")
         self.min_button.clicked.connect(self._set_min)
         self.limits_problem = QLabel()
+        self.limits_problem.setObjectName("ProblemsLabel")
         self.limits_problem.setWordWrap(True)
-        pause_row = QHBoxLayout()
-        pause_row.addWidget(self.pause_state, 1)
-        pause_row.addWidget(self.pause_button)
-        form = QFormLayout()
-        form.setVerticalSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(_title("Deposits"))
+        head.addSpacing(12)
+        head.addWidget(self.pause_state, 1)
+        head.addWidget(self.pause_button)
+        amounts = QHBoxLayout()
+        amounts.setSpacing(8)
         for title, edit, button in (("Capacity (NMR)", self.capacity_edit, self.capacity_button),
                                     ("Minimum deposit (NMR)", self.min_edit, self.min_button)):
-            row = QHBoxLayout()
-            edit.setMaximumWidth(170)
-            row.addWidget(edit)
-            row.addWidget(button)
-            row.addStretch(1)
-            form.addRow(title, row)
-        box.addLayout(pause_row)
-        box.addLayout(form)
+            edit.setFixedWidth(150)
+            amounts.addWidget(_muted(title))
+            amounts.addWidget(edit)
+            amounts.addWidget(button)
+            amounts.addSpacing(24)
+        amounts.addStretch(1)
+        box.addLayout(head)
+        box.addLayout(amounts)
         box.addWidget(self.limits_problem)
-        box.addStretch(1)
 
         allow, abox = _card()
-        abox.addWidget(_title("Allowlist"))
         self.allowlist_state = _muted()
         self.allowlist_button = QPushButton()
         self.allowlist_button.clicked.connect(self._toggle_allowlist)
-        state_row = QHBoxLayout()
-        state_row.addWidget(self.allowlist_state, 1)
-        state_row.addWidget(self.allowlist_button)
+        head2 = QHBoxLayout()
+        head2.addWidget(_title("Allowlist"))
+        head2.addSpacing(12)
+        head2.addWidget(self.allowlist_state, 1)
+        head2.addWidget(self.allowlist_button)
+        self.allowed_title = _muted("Allowed now")
         self.allowed_list = QListWidget()
-        self.allowed_list.setMaximumHeight(96)
         self.paste = QPlainTextEdit()
         self.paste.setPlaceholderText("Paste addresses: one per line, or separated by commas "
-                                      "or spaces")
-        self.paste.setMaximumHeight(90)
+                                      "or spaces. Each is checked (EIP-55 checksum) before "
+                                      "anything is sent.")
         self.paste.textChanged.connect(self.check)
         self.check_label = QLabel()
         self.check_label.setWordWrap(True)
@@ -126,20 +128,29 @@ class OwnerAccess(QWidget):
         self.remove_button = QPushButton("Remove these…")
         self.allow_button.clicked.connect(lambda: self._change(True))
         self.remove_button.clicked.connect(lambda: self._change(False))
+        listed = QVBoxLayout()
+        listed.addWidget(self.allowed_title)
+        listed.addWidget(self.allowed_list, 1)
+        pasted = QVBoxLayout()
+        pasted.addWidget(_muted("Add or remove"))
+        pasted.addWidget(self.paste, 1)
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        columns.addLayout(listed, 2)
+        columns.addLayout(pasted, 3)
         buttons = QHBoxLayout()
         buttons.addWidget(self.check_label, 1)
-        buttons.addWidget(self.remove_button)
-        buttons.addWidget(self.allow_button)
-        abox.addLayout(state_row)
-        abox.addWidget(self.allowed_list)
-        abox.addWidget(self.paste)
+        buttons.addWidget(self.remove_button, 0, ALIGN_TOP)
+        buttons.addWidget(self.allow_button, 0, ALIGN_TOP)
+        abox.addLayout(head2)
+        abox.addLayout(columns, 1)
         abox.addLayout(buttons)
 
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(12)
-        layout.addWidget(deposits, 2)
-        layout.addWidget(allow, 3)
+        layout.addWidget(deposits)
+        layout.addWidget(allow, 1)
         self.check()
 
     def show_view(self, view: OwnerView) -> None:
@@ -160,6 +171,7 @@ class OwnerAccess(QWidget):
                                       "Only allowed addresses…")
         self.allowed_list.clear()
         self.allowed_list.addItems(list(view.allowed) or ["(nobody allowed yet)"])
+        self.allowed_title.setText(f"Allowed now ({len(view.allowed)})")
         self.limits_problem.clear()
         self.check()
 
@@ -229,7 +241,6 @@ class OwnerAccess(QWidget):
         try:
             intent = build(self.view.detail.vault, nmr_to_wei(edit.text(), what))  # type: ignore[operator]
         except InvalidInput as error:
-            self.limits_problem.setStyleSheet(f"color: {current_palette().danger};")
             self.limits_problem.setText(str(error))
             return
         self.limits_problem.clear()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.services.models import CommitmentOption, TierTerms
@@ -36,6 +36,11 @@ def format_days(seconds: int) -> str:
     return f"{Decimal(seconds) / DAY:.2f}"
 
 
+def commitment_text(option: CommitmentOption) -> str:
+    lock = "no lock" if option.duration == 0 else f"{format_days(option.duration)} days"
+    return f"{lock}, {format_pct(option.discount_bps)} % off fees"
+
+
 class CommitmentEditor(TermsTable):
     COLUMNS = (
         ("duration", "Locked for (days)", days_to_seconds, format_days),
@@ -47,6 +52,16 @@ class CommitmentEditor(TermsTable):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table.setMinimumHeight(120)
+        self.table.setMaximumHeight(190)
+        note = QLabel(
+            "0 days: stakers may leave whenever they like. A longer lock earns a discount on "
+            "both the fixed fee and the profit share. Up to 4 options, each longer than the "
+            "one before, at most 365 days. When a lock ends the staker may leave, or you may "
+            "roll the lot onto the terms of the day (My vaults → Lots).")
+        note.setWordWrap(True)
+        note.setProperty("role", "muted")
+        self.layout_.addWidget(note)
+        self.layout_.addStretch(1)
 
     def set_commitments(self, commitments: Sequence[CommitmentOption]) -> None:
         self.set_rows([[c.duration, c.discount_bps] for c in commitments])

@@ -27,7 +27,7 @@ from numerbay_desktop.ui.fee_ladder_editor import format_pct
 from numerbay_desktop.ui.owner_commitments import format_days
 from numerbay_desktop.ui.owner_overview import nmr, when
 
-HEADERS = ("Lot", "Staker", "Value", "Commitment", "Ended", "Terms now")
+HEADERS = ("Lot", "Staker", "Value", "Commitment", "Lock ended", "Its fees (fixed · profit)")
 
 
 class OwnerLots(QWidget):
@@ -43,7 +43,9 @@ class OwnerLots(QWidget):
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.roll_button = QPushButton("Roll lots…")
         self.roll_button.setObjectName("PrimaryButton")
         self.roll_button.clicked.connect(self._roll)
@@ -62,7 +64,7 @@ class OwnerLots(QWidget):
         self.table.setRowCount(len(lots))
         for r, lot in enumerate(lots):
             texts = (str(lot.lot_id), lot.owner[:8] + "…" + lot.owner[-4:], nmr(lot.value),
-                     f"{format_days(lot.commitment_duration)} days", when(lot.unlock_time),
+                     f"{format_days(lot.commitment_duration)} days", when(lot.unlock_time)[:11],
                      f"{format_pct(lot.fixed_fee_bps)} % · {format_pct(lot.profit_share_bps)} %")
             for c, text in enumerate(texts):
                 self.table.setItem(r, c, QTableWidgetItem(text))

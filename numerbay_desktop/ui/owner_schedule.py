@@ -35,8 +35,8 @@ from numerbay_desktop.services.vault_admin import (
     propose_schedule_intent,
 )
 from numerbay_desktop.services.vault_admin_reads import OwnerView
-from numerbay_desktop.ui.fee_ladder_editor import FeeLadderEditor, format_nmr, format_pct
-from numerbay_desktop.ui.owner_commitments import CommitmentEditor, format_days
+from numerbay_desktop.ui.fee_ladder_editor import FeeLadderEditor, tier_text
+from numerbay_desktop.ui.owner_commitments import CommitmentEditor, commitment_text
 from numerbay_desktop.ui.owner_overview import when
 from numerbay_desktop.ui.theme import current_palette
 
@@ -44,18 +44,11 @@ DiffRow = tuple[str, str, str, bool]  # what, current, proposed, changed
 
 
 def _tier_text(tier: TierTerms | None) -> str:
-    if tier is None:
-        return "—"
-    return (f"from {format_nmr(tier.min_stake)} NMR: {format_pct(tier.fixed_fee_bps)} % a "
-            f"year, {format_pct(tier.profit_share_bps)} % of profit")
+    return "—" if tier is None else tier_text(tier)
 
 
 def _commitment_text(option: CommitmentOption | None) -> str:
-    if option is None:
-        return "—"
-    days = format_days(option.duration)
-    lock = "no lock" if option.duration == 0 else f"{days} days"
-    return f"{lock}, {format_pct(option.discount_bps)} % off fees"
+    return "—" if option is None else commitment_text(option)
 
 
 def schedule_diff(
@@ -164,8 +157,9 @@ class OwnerSchedule(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(self.eta_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
         layout.addLayout(buttons)
+        layout.addStretch(1)
 
     def show_view(self, view: OwnerView) -> None:
         self.view = view
@@ -186,7 +180,9 @@ class OwnerSchedule(QWidget):
                     item.setForeground(QBrush(accent))
                     item.setFont(bold)
                 self.table.setItem(r, c, item)
-        self.table.resizeRowsToContents()
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        frame = 2 * self.table.frameWidth() + self.table.horizontalHeader().height()
+        self.table.setFixedHeight(frame + 30 * len(rows) + 2)
         delay_days = view.schedule_delay // 86_400
         if pending is None:
             self.eta_label.setText(
@@ -201,7 +197,10 @@ class OwnerSchedule(QWidget):
                 + (" — now." if ready else
                    f" (in {wait // 86_400} days {wait % 86_400 // 3600} h)."))
         self.cancel_button.setEnabled(pending is not None)
-        self.activate_button.setEnabled(pending is not None and view.chain_time >= pending.eta)
+        ready_now = pending is not None and view.chain_time >= pending.eta
+        self.activate_button.setEnabled(ready_now)
+        self.activate_button.setText("Activate…" if ready_now or pending is None else
+                                     f"Activate (from {when(pending.eta)[:11]})")
         self.propose_button.setEnabled(not view.info["shut_down"])
 
     def open_propose_dialog(self) -> ProposeDialog | None:

@@ -28,6 +28,16 @@ from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.services.vault_admin import Problem
 from numerbay_desktop.ui.theme import current_palette
 
+
+def owner_css() -> str:
+    """Local rules for the owner's widgets: a disabled primary button must look disabled (the
+    app's stylesheet keeps its accent background), and problem text is red."""
+    p = current_palette()
+    return (f"QPushButton#PrimaryButton:disabled {{ background: {p.surface_alt}; "
+            f"color: {p.text_faint}; border: 1px solid {p.border}; }}"
+            f"QLabel#ProblemsLabel {{ color: {p.danger}; }}")
+
+
 Column = tuple[str, str, Callable[[str, str], int], Callable[[int], str]]  # key, header, ...
 
 

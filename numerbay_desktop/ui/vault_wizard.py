@@ -44,7 +44,9 @@ from numerbay_desktop.services.vault_admin import (
     percent_to_bps,
 )
 from numerbay_desktop.ui.fee_ladder_editor import FeeLadderEditor, format_nmr, format_pct
-from numerbay_desktop.ui.owner_commitments import CommitmentEditor, format_days
+from numerbay_desktop.ui.owner_commitments import CommitmentEditor, commitment_text
+from numerbay_desktop.ui.owner_terms_table import owner_css
+from numerbay_desktop.ui.theme import current_palette
 from numerbay_desktop.ui.vault_wizard_steps import (
     DoneStep,
     LimitsStep,
@@ -85,6 +87,7 @@ class VaultWizard(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Create a vault")
+        self.setStyleSheet(owner_css())
         self.resize(960, 660)
         self.address: str | None = None
         self._busy = False
@@ -165,16 +168,17 @@ class VaultWizard(QDialog):
 
     def go_to(self, step: int) -> None:
         self.stack.setCurrentIndex(step)
-        self.title.setText(STEPS[step] if step != DONE else "Your vault is created")
+        self.title.setText(STEPS[step] if step != DONE else "")
         self.hint.setText(STEP_HINTS[step])
         self.hint.setVisible(bool(STEP_HINTS[step]))
-        for i, label in enumerate(self.step_labels):
-            font = label.font()
-            font.setBold(i == step)
-            label.setFont(font)
-            label.setProperty("role", None if i <= step else "muted")
-            label.style().unpolish(label)
-            label.style().polish(label)
+        palette = current_palette()
+        for i, (label, name) in enumerate(zip(self.step_labels, STEPS, strict=True)):
+            done = i < step
+            label.setText(f"{'✓' if done else i + 1}  {name}")
+            colour = palette.accent if i == step else (palette.text if done
+                                                       else palette.text_faint)
+            weight = 700 if i == step else 400
+            label.setStyleSheet(f"color: {colour}; font-weight: {weight};")
         self.back_button.setVisible(MODEL < step < DONE)
         self.next_button.setVisible(step < REVIEW)
         self.create_button.setVisible(step == REVIEW)
@@ -278,9 +282,7 @@ class VaultWizard(QDialog):
             f"<td>&nbsp;&nbsp;{e(format_pct(t.fixed_fee_bps))} % a year</td>"
             f"<td>&nbsp;&nbsp;{e(format_pct(t.profit_share_bps))} % of profit</td></tr>"
             for t in params.tiers)
-        commitments = ", ".join(
-            f"{format_days(c.duration)} days (−{format_pct(c.discount_bps)} %)"
-            for c in params.commitments)
+        commitments = " · ".join(commitment_text(c) for c in params.commitments)
         self.review.summary.setText(
             f"<b>Model</b> {e(params.model_name)} <span style='color:gray'>"
             f"({e(params.numerai_model_id)})</span><br><br>"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from numerbay_desktop.ui.app_context import AppContext
 
 log = logging.getLogger(__name__)
+ALIGN_TOP = Qt.AlignmentFlag.AlignTop
 
 CANDIDATE_TEXT = (
     "A new vault is a candidate: it is not listed for stakers until its first round stake "
@@ -133,10 +135,6 @@ class ModelStep(QWidget):
         form.addRow("Model id", self.id_edit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_label(
-            "The vault stakes on one of your Numerai models. Pick it from your account, or "
-            "type its name.", "muted"))
-        layout.addSpacing(6)
         layout.addLayout(form)
         layout.addWidget(self.problem_label)
         layout.addStretch(1)
@@ -201,26 +199,30 @@ class LimitsStep(QWidget):
         super().__init__(parent)
         self.edits: dict[str, QLineEdit] = {}
         self.problem_labels: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setVerticalSpacing(4)
-        form.setHorizontalSpacing(18)
-        for key, title, hint in LIMIT_FIELDS:
+        grid = QGridLayout()
+        grid.setVerticalSpacing(14)
+        grid.setHorizontalSpacing(16)
+        grid.setColumnStretch(2, 1)
+        for row, (key, title, hint) in enumerate(LIMIT_FIELDS):
             edit = QLineEdit(LIMIT_DEFAULTS[key])
-            edit.setMaximumWidth(160)
+            edit.setFixedWidth(140)
             edit.textEdited.connect(lambda _: self.changed.emit())
             self.edits[key] = edit
             problem = _label("", object_name="ProblemsLabel")
             problem.setVisible(False)
             self.problem_labels[key] = problem
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(edit)
-            box.addWidget(_label(hint, "faint"))
-            box.addWidget(problem)
-            form.addRow(title, box)
+            notes = QVBoxLayout()
+            notes.setSpacing(2)
+            notes.addWidget(_label(hint, "muted"))
+            notes.addWidget(problem)
+            name = QLabel(title)
+            name.setMinimumWidth(210)
+            grid.addWidget(name, row, 0, ALIGN_TOP)
+            grid.addWidget(edit, row, 1, ALIGN_TOP)
+            grid.addLayout(notes, row, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
+        layout.addLayout(grid)
         layout.addStretch(1)
 
     def text(self, key: str) -> str:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_ACCOUNT, NO_VAULT, VAULTS = range(3)
-TABS = ("Overview", "Fee schedule", "Deposits & access", "Lots", "Round work")
+TABS = ("Overview", "Fee schedule", "Deposits && access", "Lots", "Round work")
 ROUND_WORK_TAB = 4
 
 
@@ -153,6 +153,9 @@ class MyVaultsPage(Page):
         for widget in (self.overview, self.schedule, self.access, self.lots):
             widget.action_requested.connect(self.act)
         self.tabs.currentChanged.connect(self._tab_changed)
+        from numerbay_desktop.ui.owner_terms_table import owner_css
+
+        self.body.setStyleSheet(owner_css())
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -332,5 +335,9 @@ class MyVaultsPage(Page):
 
         super().refresh_theme()
         self.no_vault_state.refresh_theme()
+        if self._built:
+            from numerbay_desktop.ui.owner_terms_table import owner_css
+
+            self.body.setStyleSheet(owner_css())
         if self.no_vault_state.action is not None:
             self.no_vault_state.action.setCursor(Qt.CursorShape.PointingHandCursor)
