@@ -262,3 +262,23 @@ async def test_an_existing_allowance_follows_nmr_rule(
     assert await _read(ctx, NMR_ABI, nmr.address, "allowance", staker, vault) == 0
     await form.load_task
     form.close()
+
+
+async def test_watch_only_account_exports_approval_and_deposit_together(
+    devnet_ctx: Any, main_window: Any
+) -> None:
+    ctx = devnet_ctx
+    ctx.set_active_account("Watcher")
+    watcher = ctx.require_account()
+    vault = await _tiered_vault(ctx)
+    form = await _open(ctx, vault)
+    if form.snap.balance < 10 * WAD:
+        pytest.skip("the watched demo account holds no NMR in this world")
+    form.amount_edit.setText("10")
+    done = await form.stake(on_review=confirm)
+    assert done is None and "offline signing" in form.status_label.text()
+    request = main_window.page("offline_signing").request
+    assert request is not None and request.account.lower() == watcher.address.lower()
+    targets = [item.fields.to.lower() for item in request.items]
+    assert targets == [ctx.network.nmr.lower(), vault.lower()]  # approval, then deposit
+    form.close()
