@@ -11,8 +11,11 @@ number. `ROW_ROLE` gives the `MarketRow` itself, `SPARK_ROLE` the sparkline's po
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +44,7 @@ MAX_RUNS = 16
 DAY = 86_400
 
 Index = QModelIndex | QPersistentModelIndex
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -209,12 +213,45 @@ def prepare_rows(
     """Format `rows`, reusing `previous` (by key) for rows that did not change: a refresh
     formats only what moved."""
     if not previous:
-        return [prepare_row(r) for r in rows]
-    out = []
+        out = [prepare_row(r) for r in rows]
+        _prerender(out)
+        return out
+    out, fresh = [], []
     for row in rows:
         known = previous.get(row.key)
-        out.append(known if known is not None and known.row == row else prepare_row(row))
+        if known is not None and known.row == row:
+            out.append(known)
+        else:
+            fresh.append(prepare_row(row))
+            out.append(fresh[-1])
+    _prerender(fresh)
     return out
+
+
+# Views that can draw ahead what the new rows will need (the sparkline delegate renders its
+# images here), called from `prepare_rows` so that work stays off the GUI thread.
+_prerenderers: list[weakref.WeakMethod[Callable[[Sequence[PreparedRow]], None]]] = []
+
+
+def add_prerenderer(method: Callable[[Sequence[PreparedRow]], None]) -> None:
+    """Register a bound method to run (in the formatting thread) on freshly formatted rows;
+    held weakly, so a view that is gone drops out."""
+    _prerenderers.append(weakref.WeakMethod(method))  # type: ignore[arg-type]
+
+
+def _prerender(rows: Sequence[PreparedRow]) -> None:
+    if not rows:
+        return
+    for ref in list(_prerenderers):
+        method = ref()
+        if method is None:
+            with contextlib.suppress(ValueError):
+                _prerenderers.remove(ref)
+            continue
+        try:
+            method(rows)
+        except Exception:  # drawing ahead is an optimisation: the paint draws what is missing
+            log.exception("pre-rendering marketplace rows failed")
 
 
 class MarketTableModel(QAbstractTableModel):
@@ -333,15 +370,17 @@ class MarketTableModel(QAbstractTableModel):
         if self._sort is None or len(self._rows) < 2:
             return
         column, order = self._sort
-        rows = self._rows
-        # Missing values stay last in either direction; ties go by name.
-        present = [i for i, r in enumerate(rows) if r.cells[column].sort != MISSING]
-        missing = [i for i, r in enumerate(rows) if r.cells[column].sort == MISSING]
-        present.sort(key=lambda i: (rows[i].cells[column].sort, rows[i].name),
-                     reverse=order == Qt.SortOrder.DescendingOrder)
-        missing.sort(key=lambda i: rows[i].name)
+        # Keys made once and looked up by index (no lambda and double indexing per comparison:
+        # this runs on the GUI thread after every refresh). Missing values stay last in either
+        # direction; ties go by name.
+        keys = [(r.cells[column].sort, r.name) for r in self._rows]
+        present = [i for i, key in enumerate(keys) if key[0] != MISSING]
+        missing = [i for i, key in enumerate(keys) if key[0] == MISSING]
+        present.sort(key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+        names = [key[1] for key in keys]
+        missing.sort(key=names.__getitem__)
         ranked = present + missing
-        if ranked == list(range(len(self._rows))):
+        if all(i == n for n, i in enumerate(ranked)):
             return
         self.layoutAboutToBeChanged.emit()
         new_row = {old: new for new, old in enumerate(ranked)}
