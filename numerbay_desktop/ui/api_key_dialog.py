@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from numerbay_desktop.wallet.api_keys import ApiKeyStore, NumeraiApiKey, StoredKey
 
 DEFAULT_PROFILE = "default"
+DIALOG_WIDTH = 620
 API_TOKENS_QUERY = "query { account { username apiTokens { name public_id scopes } } }"
 REFUSED = ("Numerai refused this key: the public id and the secret do not belong together, "
            "or the key was deleted on numer.ai. Nothing was saved; check both and try again.")
@@ -83,7 +84,7 @@ class ApiKeyDialog(QDialog):
         self.report: ScopeReport | None = None
         self.task: asyncio.Task[bool] | None = None
         self.setWindowTitle(self.tr("Numerai API key"))
-        self.setMinimumWidth(560)
+        self.setFixedWidth(DIALOG_WIDTH)
 
         intro = QLabel(self.tr(
             "Vault round work (staking and settling rounds) needs your Numerai API key with "
@@ -179,6 +180,7 @@ class ApiKeyDialog(QDialog):
         colour = {"error": palette.danger, "ok": palette.success}.get(tone, palette.text_muted)
         self.message.setStyleSheet(f"color: {colour};")
         self.message.setText(text)
+        self._grow()
 
     # -- save ------------------------------------------------------------------------------
     def _save_clicked(self) -> None:
@@ -246,7 +248,7 @@ class ApiKeyDialog(QDialog):
         self.password_field.clear()
         self.confirm_field.clear()
         self.public_field.clear()
-        self._say(self.tr("Saved key {id} {where}.").format(id=info.public_id, where=info.where)
+        self._say(self.tr("Checked with Numerai and saved {where}.").format(where=info.where)
                   + note, "ok")
         if report is not None:
             self.show_report(report)
@@ -281,6 +283,22 @@ class ApiKeyDialog(QDialog):
             line.setObjectName(f"scope_{feature.name}")
             self.scopes_layout.addWidget(line)
         self.scopes_box.show()
+        self._grow()
+
+    def _grow(self) -> None:
+        """Word-wrapped text changed: make room once the new labels are polished."""
+        QTimer.singleShot(0, self, self.fit_height)
+
+    def fit_height(self) -> None:
+        """The height the word-wrapped labels need at the dialog's fixed width."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        height = layout.totalHeightForWidth(self.width())
+        if height > 0:
+            self.setMinimumHeight(height)
+            self.resize(self.width(), height)
 
     # -- remove ----------------------------------------------------------------------------
     def remove_key(self) -> bool:

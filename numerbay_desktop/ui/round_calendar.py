@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -68,6 +68,33 @@ STATE_WORDS = {
 VERIFIED = "✓ Authorization verified: digest and signer match."
 
 
+BOUND_NAMES = {
+    "target": "total assets / 64",
+    "round_cap": "round cap",
+    "at_stake_cap": "at-stake room",
+    "free_idle": "idle after the exit reserve",
+}
+
+
+def nmr_short(wei: int) -> str:
+    """`15,934.0376 NMR`: four decimals at most, grouped thousands (for tables)."""
+    value = Decimal(wei).scaleb(-18).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{text} NMR"
+
+
+def proposal_lines(proposal: StakeProposal) -> str:
+    """The proposal in two short lines: what sets the amount, then the other limits."""
+    binding = next(b for b in proposal.bounds if b.name == proposal.binding)
+    others = " · ".join(f"{BOUND_NAMES[b.name]} {nmr_short(b.limit)}"
+                        for b in proposal.bounds if b.name != proposal.binding)
+    lines = [f"Proposed: {BOUND_NAMES[binding.name]} = {nmr_short(binding.limit)} (sets the "
+             f"amount; rounded down to 0.0001 NMR).", f"Other limits: {others}."]
+    if proposal.refusal:
+        lines.append(proposal.refusal)
+    return "\n".join(lines)
+
+
 def state_colour(state: RoundState) -> str:
     palette = current_palette()
     dark = palette.name == "dark"
@@ -83,7 +110,7 @@ def state_colour(state: RoundState) -> str:
 def local_time(timestamp: int | None) -> str:
     if not timestamp:
         return "—"
-    return datetime.fromtimestamp(timestamp).astimezone().strftime("%a %d %b %Y %H:%M")
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%a %d %b %H:%M")
 
 
 def utc_offset_text() -> str:
@@ -164,7 +191,8 @@ class RoundCalendarPanel(QWidget):
             self.legend_labels.append(chip)
             self.legend.addWidget(chip)
         self.legend.addStretch(1)
-        self.times_note = _label(f"Times in your local time ({utc_offset_text()}).", "faint")
+        self.times_note = QLabel(f"Times in your local time ({utc_offset_text()})")
+        self.times_note.setProperty("role", "faint")
         self.legend.addWidget(self.times_note)
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -271,6 +299,11 @@ class RoundCalendarPanel(QWidget):
         return card
 
     def refresh_theme(self) -> None:
+        palette = current_palette()
+        # The app's primary buttons keep their colour when disabled: say "not now" plainly.
+        self.setStyleSheet(
+            f"QPushButton#PrimaryButton:disabled {{ background: {palette.surface_alt}; "
+            f"color: {palette.text_faint}; border-color: {palette.border}; }}")
         for chip in self.legend_labels:
             state = RoundState(str(chip.property("state")))
             word, _ = STATE_WORDS[state]
@@ -331,8 +364,8 @@ class RoundCalendarPanel(QWidget):
         assert self.state is not None and self.proposal is not None
         f = self.state.figures
         self.summary.setText(
-            f"Total assets {nmr_text(f.total_assets)} · at stake {nmr_text(f.at_stake)} · "
-            f"idle {nmr_text(f.idle)} · last staked round {f.last_round_id or '—'}")
+            f"Total assets {nmr_short(f.total_assets)} · at stake {nmr_short(f.at_stake)} · "
+            f"idle {nmr_short(f.idle)} · last staked round {f.last_round_id or '—'}")
         self._fill_table()
         opened = next((r for r in self.rows if r.state is RoundState.OPEN), None)
         if opened is not None:
@@ -340,7 +373,7 @@ class RoundCalendarPanel(QWidget):
                 f"Round {opened.round_id} takes stakes until {local_time(opened.close_time)}.")
             self.amount_field.setText(format(Decimal(self.proposal.amount).scaleb(-18)
                                              .normalize(), "f"))
-            self.proposal_text.setText(self.proposal.explain())
+            self.proposal_text.setText(proposal_lines(self.proposal))
         else:
             staked_now = next((r for r in self.rows if r.state is RoundState.STAKED), None)
             self.stake_status.setText(
@@ -366,11 +399,11 @@ class RoundCalendarPanel(QWidget):
             elif row.received is not None:
                 gain = row.received - row.amount
                 sign = "+" if gain >= 0 else "−"
-                result = f"{nmr_text(row.received)} ({sign}{nmr_text(abs(gain))[:-4]})"
+                result = f"{nmr_short(row.received)} ({sign}{nmr_short(abs(gain))[:-4]})"
             else:
                 result = "—"
             cells = (str(row.round_id), f"● {word}",
-                     nmr_text(row.amount) if row.amount else "—",
+                     nmr_short(row.amount) if row.amount else "—",
                      local_time(row.close_time), local_time(row.resolve_time), result,
                      row.next_step)
             for column, text in enumerate(cells):
