@@ -81,7 +81,7 @@ def test_stateful_machine_kills_mutant(
                     derandomize=True)
     # the type only: formatting a BoaError's call trace can itself fail to decode
     killed = f"mutant {name} killed by {type(caught.value).__name__}"
-    SUMMARY.append(stats_line(f"{killed}; green examples before the failing one", 60,
+    SUMMARY.append(stats_line(f"{killed}; examples run until then", 60,
                               time.monotonic() - started))
     print(killed)
 
