@@ -21,6 +21,7 @@ from numerbay_desktop.chain.errors import CallReverted
 from numerbay_desktop.chain.events import event_topic
 from numerbay_desktop.core.errors import ConfigurationError
 from numerbay_desktop.core.portfolio import OPEN_STATES, LotState
+from numerbay_desktop.core.vault_math import effective_bps, tier_for_basis
 from numerbay_desktop.services.vault_detail import VaultDetail, VaultDetailService
 
 MAX_LOTS_READ = 2_000  # lots listed per vault (newest first beyond that)
@@ -45,6 +46,7 @@ class OwnerLot:
     commitment_duration: int
     fixed_fee_bps: int
     profit_share_bps: int
+    tier_basis: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,25 @@ class OwnerView:
         """Rounds staked whose result is not applied yet (K - S)."""
         return int(self.info["stake_count"]) - int(self.info["applied_count"])
 
+    def terms_now(self, lot: OwnerLot) -> tuple[int, int, int]:
+        """(fixed bps, profit bps, commitment duration) that `roll` would give `lot` now: the
+        current tier for its basis, the commitment of the same length or else the first."""
+        tiers, commitments = self.detail.tiers, self.detail.commitments
+        tier = tiers[tier_for_basis(tiers, lot.tier_basis)]  # type: ignore[arg-type]
+        option = next((c for c in commitments if c.duration == lot.commitment_duration),
+                      commitments[0])
+        return (effective_bps(tier.fixed_fee_bps, option.discount_bps),
+                effective_bps(tier.profit_share_bps, option.discount_bps), option.duration)
+
     @property
     def rollable(self) -> tuple[OwnerLot, ...]:
-        """Open lots whose commitment has ended (unlocked): `roll` moves them to today's terms."""
-        return tuple(lot for lot in self.lots if lot.state in OPEN_STATES
-                     and lot.commitment_duration > 0 and lot.unlock_time <= self.chain_time)
+        """Open lots whose commitment has ended and whose terms differ from today's: `roll`
+        moves them onto the current schedule."""
+        return tuple(
+            lot for lot in self.lots
+            if lot.state in OPEN_STATES and lot.unlock_time <= self.chain_time
+            and self.terms_now(lot) != (lot.fixed_fee_bps, lot.profit_share_bps,
+                                        lot.commitment_duration))
 
     @property
     def roll_blocked(self) -> str | None:
@@ -163,7 +179,8 @@ class OwnerReads:
             lots.append(OwnerLot(
                 int(lot["lot_id"]), str(lot["owner"]), state, int(lot["principal"]),
                 int(lot["value"]), int(lot["unlock_time"]), int(lot["commitment_duration"]),
-                int(lot["fixed_fee_bps"]), int(lot["profit_share_bps"])))
+                int(lot["fixed_fee_bps"]), int(lot["profit_share_bps"]),
+                int(lot["tier_basis"])))
         info = detail.info
         free = int(info["idle"]) - int(info["claimable_total"]) - int(info["exits_due"])
         return OwnerView(

@@ -27,7 +27,11 @@ from numerbay_desktop.ui.fee_ladder_editor import format_pct
 from numerbay_desktop.ui.owner_commitments import format_days
 from numerbay_desktop.ui.owner_overview import nmr, when
 
-HEADERS = ("Lot", "Staker", "Value", "Commitment", "Lock ended", "Its fees (fixed · profit)")
+HEADERS = ("Lot", "Staker", "Value", "Commitment", "Lock ended", "Its fees", "After a roll")
+
+
+def _fees(fixed_bps: int, profit_bps: int) -> str:
+    return f"{format_pct(fixed_bps)} % a year · {format_pct(profit_bps)} % of profit"
 
 
 class OwnerLots(QWidget):
@@ -65,17 +69,20 @@ class OwnerLots(QWidget):
         for r, lot in enumerate(lots):
             texts = (str(lot.lot_id), lot.owner[:8] + "…" + lot.owner[-4:], nmr(lot.value),
                      f"{format_days(lot.commitment_duration)} days", when(lot.unlock_time)[:11],
-                     f"{format_pct(lot.fixed_fee_bps)} % · {format_pct(lot.profit_share_bps)} %")
+                     _fees(lot.fixed_fee_bps, lot.profit_share_bps),
+                     _fees(*view.terms_now(lot)[:2]))
             for c, text in enumerate(texts):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         blocked = view.roll_blocked
         if not lots:
-            self.note.setText("No lot's commitment has ended: nothing to roll. Lots whose "
-                              "lock ends appear here, to move onto the current terms.")
+            self.note.setText("Nothing to roll: every lot whose lock has ended already has "
+                              "today's terms. After a schedule change, such lots appear here "
+                              "to move onto the new terms.")
         else:
             self.note.setText(
                 f"{len(lots)} lots finished their commitment. Rolling charges the fees they "
-                "owe, then gives them today's terms for the same commitment length."
+                "owe, then gives them today's terms for the same commitment length (their "
+                "unlock date stays)."
                 + (f"\n{blocked}" if blocked else ""))
         self.roll_button.setText(f"Roll {len(lots)} lots…" if lots else "Roll lots…")
         self.roll_button.setEnabled(bool(lots) and blocked is None)

@@ -109,6 +109,23 @@ async def test_propose_then_activate_a_schedule_after_its_notice(devnet_ctx: Any
     assert [TierTerms(*map(int, t)) for t in tiers] == new_tiers
     assert CommitmentOption(0, 100) == new_commitments[0] and DAY
 
+    # Lots whose lock ended now differ from today's terms: rolling waits for the notice again.
+    view = page.view
+    assert view.rollable and view.roll_blocked is not None
+    assert not page.lots.roll_button.isEnabled() and "notice" in page.lots.note.text()
+    await ctx.client.rpc("evm_increaseTime", [view.schedule_delay + 60])
+    await ctx.client.rpc("evm_mine", [])
+    await page._load_vault()
+    rolled = [lot.lot_id for lot in page.view.rollable]
+    assert page.lots.roll_button.isEnabled() and rolled
+    page.lots.roll_button.click()
+    await page.action_task
+    assert not page.view.rollable
+    by_id = {lot.lot_id: lot for lot in page.view.lots}
+    for lot_id in rolled:
+        lot = by_id[lot_id]
+        assert (lot.fixed_fee_bps, lot.profit_share_bps) == page.view.terms_now(lot)[:2]
+
 
 async def test_allowlist_paste_sends_batches_and_pause(devnet_ctx: Any) -> None:
     page = await _owner_page(devnet_ctx)

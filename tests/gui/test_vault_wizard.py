@@ -42,7 +42,10 @@ async def test_create_vault_with_three_tiers_and_two_commitments(devnet_ctx: Any
     from numerbay_desktop.chain.contracts import ContractAbi
 
     ctx = devnet_ctx
-    wizard = await _wizard(ctx)
+    ctx.set_active_account("Owner")
+    page = ctx.parent().page("my_vaults")
+    wizard = page.open_wizard()  # as the page's "Create a vault…" button does
+    await wizard.fetch_models()
     models = wizard.model_step.models
     assert models, wizard.model_step.source_label.text()
     wizard.model_step.pick(models[0].name)
@@ -84,6 +87,14 @@ async def test_create_vault_with_three_tiers_and_two_commitments(devnet_ctx: Any
                                  .read("vault_info", address))
     assert str(info[2]).lower() == ctx.registry.get("Owner").address.lower()
     assert info[0] == models[0].name and not info[5]  # a candidate: not registered yet
+
+    # "Stake the first round" leads to My vaults' Round work tab on the new vault.
+    wizard.done_step.stake_button.click()
+    assert page.tabs.currentIndex() == 4 and page.vault == address
+    await page.load_task
+    assert any(o.address == address for o in page.owned)
+    if page.round_panel:
+        assert page.round_panel.vault == address
     _dispose(wizard)
 
 
