@@ -70,13 +70,16 @@ async def load_owner_models(ctx: AppContext) -> tuple[list[OwnerModel], str]:
     if ctx.numerai_url is None:
         return [], "No Numerai API is connected: type your model's name and id."
     record = ctx.require_account()
-    key = await asyncio.to_thread(_stored_key, ctx, record.name)
+    key, locked = await asyncio.to_thread(_stored_key, ctx, record.name)
     where = "your stored Numerai API key"
     if key is None and ctx.devnet_info:
         for entry in ctx.devnet_info.get("numerai_api_keys", []):
             if str(entry.get("owner", "")).lower() == record.address.lower():
                 key = (str(entry["public_id"]), str(entry["secret"]))
                 where = "the devnet's play API key of this account"
+    if key is None and locked:
+        return [], ("Your Numerai API key is kept in a password-protected file: type your "
+                    "model's name here (Round work asks for the password when it stakes).")
     if key is None:
         return [], ("No Numerai API key is stored for this account: type your model's name, "
                     "or add the key in Round work first.")
@@ -89,18 +92,25 @@ async def load_owner_models(ctx: AppContext) -> tuple[list[OwnerModel], str]:
     return models, f"{len(models)} models of {account.username}, from {where}."
 
 
-def _stored_key(ctx: AppContext, account_name: str) -> tuple[str, str] | None:
+def _stored_key(ctx: AppContext, account_name: str) -> tuple[tuple[str, str] | None, bool]:
+    """The key saved for this account (or the "default" profile) when it opens without a
+    password, and whether a password-protected one exists."""
+    locked = False
     try:
         from numerbay_desktop.wallet.api_keys import ApiKeyStore
 
         store = ApiKeyStore(ctx.data_dir)
         for profile in (account_name, "default"):
-            if store.exists(profile) and not store.needs_password(profile):
-                key = store.load(profile)
-                return key.public_id, key.secret.reveal()
+            if not store.exists(profile):
+                continue
+            if store.needs_password(profile):
+                locked = True
+                continue
+            key = store.load(profile)
+            return (key.public_id, key.secret.reveal()), False
     except Exception as error:  # a broken keyring must not stop the wizard: type the model
         log.info("no stored Numerai key used: %s", type(error).__name__)
-    return None
+    return None, locked
 
 
 class ModelStep(QWidget):

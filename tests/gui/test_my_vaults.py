@@ -146,3 +146,26 @@ async def test_allowlist_paste_sends_batches_and_pause(devnet_ctx: Any) -> None:
     access.pause_button.click()
     await page.action_task
     assert page.view.info["paused"] and "paused" in access.pause_state.text()
+
+    access.capacity_edit.setText("lots")
+    access.capacity_button.click()
+    assert "Capacity" in access.limits_problem.text()
+    access.capacity_edit.setText("123,456")
+    access.capacity_button.click()
+    await page.action_task
+    assert int(page.view.info["capacity"]) == 123_456 * NMR
+
+
+async def test_claim_fees_pays_the_owner(devnet_ctx: Any) -> None:
+    ctx = devnet_ctx
+    page = await _owner_page(ctx)
+    claimable = page.view.claimable_fees
+    assert claimable > 0 and page.overview.claim_button.isEnabled()
+    nmr = ContractAbi.load("MockNMR").at(ctx.network.nmr)
+    owner = ctx.registry.get("Owner").address
+    before = int(await ctx.client.read(nmr.read("balanceOf", owner)))
+    page.overview.claim_button.click()
+    await page.action_task
+    gained = int(await ctx.client.read(nmr.read("balanceOf", owner))) - before
+    assert 0 < gained <= claimable  # the protocol keeps its cut
+    assert page.view.claimable_fees < claimable

@@ -150,6 +150,15 @@ async def test_refused_values_say_why_as_the_factory_would(devnet_ctx: Any) -> N
         with pytest.raises(CallReverted) as refused:
             await ctx.client.read(factory.read("validate_schedule", *args))
         assert local[0].revert in str(refused.value), (local[0], refused.value)
+    # A typed name is looked up in Numerai's public profiles; an unknown one says so.
+    name = wizard.model_step.models[0].name
+    wizard.model_step.name_edit.setText(name)
+    wizard.model_step.id_edit.clear()
+    assert await wizard.lookup_model_id(name)
+    assert wizard.model_step.id_edit.text() == wizard.model_step.models[0].numerai_id
+    assert not await wizard.lookup_model_id("no_such_model_xyz")
+    assert "no model named" in wizard.status.text()
+
     ok = ([(0, 100, 1_000), (NMR, 50, 500)], [(0, 0), (DAY, 100)])
     assert await ctx.client.read(factory.read("validate_schedule", *ok))
     _dispose(wizard)
