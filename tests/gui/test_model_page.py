@@ -76,6 +76,12 @@ async def test_page_opens_and_charts_have_one_point_per_settled_round(devnet_ctx
     assert page.data.detail.vault in page.verification.legend.text()
     assert f"block {block}" in page.source_label.text()
     assert not page.banner.isVisible()
+    # Stake… opens the staking form for this vault.
+    assert page.stake_button.isEnabled()
+    form = page.open_stake_form()
+    assert form is not None and form.isVisible()
+    await form.load_task
+    form.close()
 
 
 async def test_pending_schedule_change_shows_a_banner_with_its_eta(devnet_ctx: Any) -> None:

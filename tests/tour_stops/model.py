@@ -1,6 +1,7 @@
 """Tour stops of the model page (issue 8): a demo vault with a long history, light and dark,
-scrolled to the owner-quiet actions and to the verification panel; and the marketplace at
-the window's 1180 px scrolled to its right-hand columns."""
+scrolled to its fees and exit queue, the owner-quiet actions and the verification panel; a
+vault with a proposed schedule change (its banner); and the marketplace at the window's
+1180 px scrolled to its right-hand columns."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from tests.tour_stops.devnet_session import devnet_context, tour_stop
 RICH_VAULT_INDEX = 0  # amber_signal: the longest history of the demo world
 
 
-async def _model_page(tour: Any, theme: str = "light", scroll_to: str | None = None) -> None:
+async def _model_page(tour: Any, theme: str = "light", scroll_to: str | None = None,
+                      vault: str | None = None, reload: bool = False) -> None:
     from numerbay_desktop.ui.theme import apply_theme
 
     ctx = await devnet_context(tour)
     apply_theme(tour.app, theme)
     tour.window.refresh_theme()
     page: Any = tour.window.page("model")
-    vault = ctx.devnet_info["vaults"][RICH_VAULT_INDEX]
-    if page.data is None or page.data.detail.vault.lower() != vault.lower():
+    vault = vault or ctx.devnet_info["vaults"][RICH_VAULT_INDEX]
+    if reload or page.data is None or page.data.detail.vault.lower() != vault.lower():
+        page.data = None
         ctx.vault_opened.emit(vault)
         for _ in range(1200):
             if page.data is not None:
@@ -38,6 +41,39 @@ async def _model_page(tour: Any, theme: str = "light", scroll_to: str | None = N
         bar.setValue(min(bar.maximum(), target.y() - 8))
 
 
+async def _admin_call(tour: Any, vault: str, function: str, *args: Any) -> None:
+    from numerbay_desktop.chain.contracts import ContractAbi
+    from numerbay_desktop.chain.txflow import TxIntent
+    from numerbay_desktop.ui.tx_runner import run_transactions
+
+    ctx = await devnet_context(tour)
+    owner = next(r for r in ctx.registry.accounts() if r.name == "Owner")
+    intent = TxIntent(vault, ContractAbi.load("VaultAdmin").at(vault).calldata(function, *args),
+                      label=function)
+    what = {"propose_schedule": "Propose new fees", "cancel_schedule": "Withdraw the proposal"}
+    await run_transactions(None, ctx, [intent], what=what[function], account=owner,
+                           on_review=lambda dialog: dialog.confirm_button.click())
+
+
+async def _pending_schedule(tour: Any) -> None:
+    """The owner (demo index 0) proposes lower profit shares on one of its vaults."""
+    from numerbay_desktop.chain.contracts import ContractAbi
+
+    ctx = await devnet_context(tour)
+    owner = next(r for r in ctx.registry.accounts() if r.name == "Owner").address
+    lens = ContractAbi.load("VaultLens").at(ctx.devnet_info["contracts"]["lens"])
+    for vault in ctx.devnet_info["vaults"]:
+        read = lens.read("vault_info", vault)
+        info = dict(zip(read.function.output_fields, await ctx.client.read(read), strict=True))
+        if str(info["owner"]).lower() == owner.lower():
+            break
+    tiers, commitments = await ctx.client.read(lens.read("schedule", vault))
+    lower = [(a, b, max(0, c - 250)) for a, b, c in tiers]
+    await _admin_call(tour, vault, "propose_schedule", lower, list(commitments))
+    tour.state["model_pending_vault"] = vault
+    await _model_page(tour, vault=vault, reload=True)
+
+
 async def _marketplace_right(tour: Any) -> None:
     from numerbay_desktop.ui.theme import apply_theme
 
@@ -49,7 +85,7 @@ async def _marketplace_right(tour: Any) -> None:
     if not page.applied:
         page.refresh()  # the shell refreshes on new blocks; the photo should not wait for one
     started = asyncio.get_running_loop().time()
-    for _ in range(4800):
+    for _ in range(600):
         if page.applied:
             break
         await asyncio.sleep(0.05)
@@ -63,6 +99,16 @@ async def _marketplace_right(tour: Any) -> None:
     bar.setValue(bar.maximum())
 
 
+def _cancel_pending(tour: Any) -> None:
+    """After the photo: the owner withdraws the proposal, so later pages see the demo world
+    as it was (runs while the next stops are prepared)."""
+    from numerbay_desktop.ui.tasks import keep
+
+    vault = tour.state.pop("model_pending_vault", None)
+    if vault is not None:
+        keep(asyncio.ensure_future(_admin_call(tour, vault, "cancel_schedule")))
+
+
 def _light(tour: Any) -> None:
     from numerbay_desktop.ui.theme import apply_theme
 
@@ -70,7 +116,9 @@ def _light(tour: Any) -> None:
     tour.window.refresh_theme()
 
 
+# The marketplace first: its first refresh starts when the devnet connects.
 STOPS = [
+    tour_stop("marketplace_scrolled_right_1180", _marketplace_right),
     tour_stop("model_rich_history", _model_page),
     tour_stop("model_rich_history_dark", lambda tour: _model_page(tour, "dark"), after=_light),
     tour_stop("model_fees_exit_queue", lambda tour: _model_page(tour, scroll_to="fees_card")),
@@ -79,5 +127,5 @@ STOPS = [
               lambda tour: _model_page(tour, scroll_to="verification")),
     tour_stop("model_verification_dark",
               lambda tour: _model_page(tour, "dark", scroll_to="verification"), after=_light),
-    tour_stop("marketplace_scrolled_right_1180", _marketplace_right),
+    tour_stop("model_pending_schedule", _pending_schedule, after=_cancel_pending),
 ]

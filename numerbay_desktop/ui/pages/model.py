@@ -359,7 +359,7 @@ class ModelPage(Page):
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
         self.track_tiles = {key: _Figure(self.tr(caption)) for key, caption in (
-            ("corr", "CORR rep"), ("mmc", "MMC rep"), ("coverage", "Submitted"),
+            ("corr", "CORR rep"), ("mmc", "MMC rep"), ("coverage", "Rounds submitted"),
             ("consistency", "Consistency"))}
         for i, tile in enumerate(self.track_tiles.values()):
             grid.addWidget(tile, 0, i)
