@@ -59,6 +59,7 @@ class OwnerView:
     schedule_activated_at: int
     schedule_delay: int
     claimable_fees: int  # what claim_fees would pay now
+    fees_claimed: int = 0  # paid to the owner so far (FeesClaimed events, after the cut)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -183,19 +184,29 @@ class OwnerReads:
                 int(lot["tier_basis"])))
         info = detail.info
         free = int(info["idle"]) - int(info["claimable_total"]) - int(info["exits_due"])
+        allowed, claimed = await asyncio.gather(self._allowed(vault, detail.block_number),
+                                                self._fees_claimed(vault, detail.block_number))
         return OwnerView(
             detail=detail, chain_time=int(header.timestamp),
             allowlist_enabled=bool((int(words[1]) >> 224) & FLAG_ALLOWLIST),
-            allowed=await self._allowed(vault, detail.block_number),
+            allowed=allowed, fees_claimed=claimed,
             lots=tuple(lots), schedule_activated_at=activated, schedule_delay=int(limits[3]),
             claimable_fees=max(0, min(int(info["fees_owed"]), free)),
         )
 
-    async def _allowed(self, vault: str, block: int) -> tuple[str, ...]:
-        entry = next(e for e in self.admin_abi.events if e["name"] == "AllowedSet")
+    async def _logs(self, vault: str, block: int, event: str) -> list[Any]:
+        entry = next(e for e in self.admin_abi.events if e["name"] == event)
         topic = "0x" + event_topic(entry).hex()
-        logs = await self.client.get_logs([vault], from_block=0, to_block=block,
+        return await self.client.get_logs([vault], from_block=0, to_block=block,
                                           topics=[topic])
+
+    async def _fees_claimed(self, vault: str, block: int) -> int:
+        """What the owner received from claim_fees (the event's first data word)."""
+        logs = await self._logs(vault, block, "FeesClaimed")
+        return sum(int.from_bytes(log.data[:32], "big") for log in logs)
+
+    async def _allowed(self, vault: str, block: int) -> tuple[str, ...]:
+        logs = await self._logs(vault, block, "AllowedSet")
         allowed: dict[str, bool] = {}
         for log in logs:  # oldest first: the last word wins
             account = str(to_checksum_address(log.topics[1][-20:]))

@@ -61,6 +61,8 @@ class OwnerLots(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        self.spacer = QWidget()
+        layout.addWidget(self.spacer, 1)
 
     def show_view(self, view: OwnerView) -> None:
         self.view = view
@@ -74,6 +76,8 @@ class OwnerLots(QWidget):
             for c, text in enumerate(texts):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         blocked = view.roll_blocked
+        self.table.setVisible(bool(lots))
+        self.spacer.setVisible(not lots)
         if not lots:
             self.note.setText("Nothing to roll: every lot whose lock has ended already has "
                               "today's terms. After a schedule change, such lots appear here "

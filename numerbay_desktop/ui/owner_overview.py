@@ -116,7 +116,8 @@ class OwnerOverview(QWidget):
         self.cards["queue"].set(str(int(info["queue_length"])),
                                 f"{nmr(queue_value)} waiting, {nmr(int(info['exits_due']))} due")
         self.cards["fees"].set(nmr(int(info["fees_owed"])),
-                               f"claimable now {nmr(view.claimable_fees)}")
+                               f"owed · claimable now {nmr(view.claimable_fees)} · "
+                               f"claimed so far {nmr(view.fees_claimed)}")
         self.claim_button.setEnabled(view.claimable_fees > 0)
         self.claim_note.setText(
             "Fees owed are paid from idle NMR not reserved for exits and claims; the protocol "

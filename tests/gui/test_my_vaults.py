@@ -159,7 +159,7 @@ async def test_allowlist_paste_sends_batches_and_pause(devnet_ctx: Any) -> None:
 async def test_claim_fees_pays_the_owner(devnet_ctx: Any) -> None:
     ctx = devnet_ctx
     page = await _owner_page(ctx)
-    claimable = page.view.claimable_fees
+    claimable, claimed_before = page.view.claimable_fees, page.view.fees_claimed
     assert claimable > 0 and page.overview.claim_button.isEnabled()
     nmr = ContractAbi.load("MockNMR").at(ctx.network.nmr)
     owner = ctx.registry.get("Owner").address
@@ -169,3 +169,5 @@ async def test_claim_fees_pays_the_owner(devnet_ctx: Any) -> None:
     gained = int(await ctx.client.read(nmr.read("balanceOf", owner))) - before
     assert 0 < gained <= claimable  # the protocol keeps its cut
     assert page.view.claimable_fees < claimable
+    assert page.view.fees_claimed == claimed_before + gained
+    assert "claimed so far" in page.overview.cards["fees"].detail.text()

@@ -34,6 +34,14 @@ async def overview(tour: Any) -> None:
     await _owner_page(tour)
 
 
+async def round_work(tour: Any) -> None:
+    page = await _owner_page(tour, tab=4)
+    panel = page.round_panel
+    task = getattr(panel, "load_task", None) if panel else None
+    if task is not None:
+        await asyncio.wait_for(asyncio.shield(task), 60)
+
+
 async def overview_dark(tour: Any) -> None:
     await _owner_page(tour, theme="dark")
 
@@ -175,6 +183,7 @@ STOPS = [
     tour_stop("my_vaults_schedule_diff", schedule_diff),
     tour_stop("my_vaults_access", access),
     tour_stop("my_vaults_lots", lots),
+    tour_stop("my_vaults_round_work", round_work),
     tour_stop("my_vaults_overview_dark", overview_dark, after=lambda tour: _theme(tour, "light")),
     tour_stop("my_vaults_empty_create", empty),
     tour_stop("vault_wizard_model", wizard_model, target=_wizard_target),

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 NO_ACCOUNT, NO_VAULT, VAULTS = range(3)
 TABS = ("Overview", "Fee schedule", "Deposits && access", "Lots", "Round work")
 ROUND_WORK_TAB = 4
+ROUND_PANEL_MIN_HEIGHT = 760
 
 
 def _centred(empty: EmptyState) -> QWidget:
@@ -281,10 +282,19 @@ class MyVaultsPage(Page):
                 self.round_box.addWidget(note)
                 self.round_panel = False
                 return
+            from PySide6.QtWidgets import QFrame, QScrollArea
+
             self.round_panel = RoundCalendarPanel()
             if self.ctx is not None:
                 self.round_panel.set_context(self.ctx)
-            self.round_box.addWidget(self.round_panel, 1)
+            # The panel needs more height than the tab has: it scrolls rather than squashes.
+            self.round_panel.setMinimumHeight(max(ROUND_PANEL_MIN_HEIGHT,
+                                                  self.round_panel.sizeHint().height()))
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(self.round_panel)
+            self.round_box.addWidget(scroll, 1)
         if self.round_panel and self.vault is not None \
                 and getattr(self.round_panel, "vault", None) != self.vault:
             self.round_panel.show_vault(self.vault)
