@@ -315,8 +315,12 @@ class VaultWizard(QDialog):
             self.status.setText("Pick or type your model's name first.")
             return
         self.status.setText(f"Looking up {name} on Numerai…")
-        BackgroundOp(self, lambda: self.lookup_model_id(name), "Looking up the model").failure(
-            lambda error: self.status.setText(str(error))).run()
+        BackgroundOp(self, lambda: self.lookup_model_id(name), "Looking up the model").success(
+            self._found).failure(lambda error: self.status.setText(str(error))).run()
+
+    def _found(self, found: bool) -> None:
+        if found and self.step == MODEL:
+            self.go_next()  # the id was the only thing missing
 
     async def lookup_model_id(self, name: str) -> bool:
         """Fill the model id from Numerai's public profile of `name`; True when found."""

@@ -158,6 +158,14 @@ async def test_refused_values_say_why_as_the_factory_would(devnet_ctx: Any) -> N
     assert wizard.model_step.id_edit.text() == wizard.model_step.models[0].numerai_id
     assert not await wizard.lookup_model_id("no_such_model_xyz")
     assert "no model named" in wizard.status.text()
+    wizard.go_to(0)
+    wizard.model_step.id_edit.clear()
+    assert not wizard.go_next()  # looks the id up first, then moves on by itself
+    for _ in range(200):
+        if wizard.step == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert wizard.step == 1 and wizard.model_step.id_edit.text()
 
     ok = ([(0, 100, 1_000), (NMR, 50, 500)], [(0, 0), (DAY, 100)])
     assert await ctx.client.read(factory.read("validate_schedule", *ok))
