@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 NO_ACCOUNT, NO_VAULT, VAULTS = range(3)
 TABS = ("Overview", "Fee schedule", "Deposits && access", "Lots", "Round work")
 ROUND_WORK_TAB = 4
-ROUND_PANEL_MIN_HEIGHT = 760
+ROUND_PANEL_MIN_HEIGHT = 640  # the table, both action cards and the keeper note
 
 
 def _centred(empty: EmptyState) -> QWidget:
@@ -289,7 +289,7 @@ class MyVaultsPage(Page):
                 self.round_panel.set_context(self.ctx)
             # The panel needs more height than the tab has: it scrolls rather than squashes.
             self.round_panel.setMinimumHeight(max(ROUND_PANEL_MIN_HEIGHT,
-                                                  self.round_panel.sizeHint().height()))
+                                                  self.round_panel.minimumSizeHint().height()))
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
