@@ -198,3 +198,25 @@ STOPS = [
     tour_stop("vault_wizard_ladder_dark", wizard_ladder_dark, target=_wizard_target,
               after=_close_wizard),
 ]
+
+
+async def review_allowlist(tour: Any) -> None:
+    """The review of an allowlist change too big for one transaction (62 addresses: 2 txs)."""
+    from eth_account import Account
+
+    page = await _owner_page(tour, tab=2)
+    opened: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    page.review_hook = opened.set_result
+    wanted = [Account.from_key((5151 + i).to_bytes(32, "big")).address for i in range(62)]
+    page.access.paste.setPlainText("\n".join(wanted))
+    page.access.allow_button.click()
+    tour.state["dialog"] = await asyncio.wait_for(opened, 60)
+
+
+def _close_review(tour: Any) -> None:
+    tour.state.pop("dialog").reject()
+    tour.window.page("my_vaults").review_hook = None
+
+
+STOPS.insert(4, tour_stop("my_vaults_review_allowlist_batches", review_allowlist,
+                          target=lambda tour: tour.state["dialog"], after=_close_review))
