@@ -41,7 +41,7 @@ ZERO_SENDER = "0x0000000000000000000000000000000000000001"
 
 EXPLANATIONS = {
     "settle": "Collect a resolved round's result from Numerai's staking contract (with "
-              "Numerai's proof), or book one Numerai already paid out.",
+              "Numerai's proof), or book one Numerai already paid out to the vault (sync).",
     "apply": "Apply recorded round results to everyone's share, in order, beyond the 8 a "
              "settlement applies by itself.",
     "fulfill": "Pay out final exit requests, oldest first, while the vault's idle NMR covers "
@@ -122,7 +122,17 @@ async def _settle_action(ctx: AppContext, vault: str) -> QuietAction:
     if not pending:
         return QuietAction("settle", title, explanation, False,
                            "Every staked round that resolved has its result.")
-    claims = await work._claims(state, pending) if ctx.numerai is not None else {}
+    # Numerai gives claim proofs to the model's own account only (v3StakeClaims needs its
+    # API key); without them, a round becomes syncable once Numerai finalizes it (7 days).
+    claims: dict[int, Any] = {}
+    proof_note = " (no Numerai API to fetch proofs)"
+    if ctx.numerai is not None:
+        try:
+            claims = await work._claims(state, pending)
+            proof_note = ""
+        except NumerbayError:
+            proof_note = (": Numerai shares claim proofs only with the model's owner; once it "
+                          "pays a round out itself (7 days after it resolves), sync it here")
     bound = VAULT_ABI.at(state.vault)
     intents: list[TxIntent] = []
     for u in pending:
@@ -137,11 +147,13 @@ async def _settle_action(ctx: AppContext, vault: str) -> QuietAction:
                 "settle_round", f.round_id, c.payout_wei, c.burn_wei, proof),
                 label=f"Settle round {f.round_id}"))
     if not intents:
-        waiting = len(pending)
-        extra = "" if ctx.numerai is not None else " (no Numerai API to fetch proofs)"
-        return QuietAction("settle", title, explanation, False,
-                           f"{waiting} staked round{'s' if waiting != 1 else ''} not resolved "
-                           f"yet{extra}.")
+        resolved = sum(1 for u in pending if u.facts.resolved)
+        waiting = len(pending) - resolved
+        text = f"{waiting} staked round{'s' if waiting != 1 else ''} not resolved yet"
+        if resolved:
+            text = (f"{resolved} resolved round{'s' if resolved != 1 else ''} waiting"
+                    f"{proof_note}; {text}")
+        return QuietAction("settle", title, explanation, False, text + ".")
     rounds = ", ".join(i.label.split()[-1] for i in intents)
     return QuietAction("settle", title, explanation, True,
                        f"Ready: round{'s' if len(intents) != 1 else ''} {rounds}.",

@@ -181,3 +181,34 @@ async def test_marketplace_scrolls_to_its_last_column_and_opens_a_model_page() -
     assert opened == [index.data(ROW_ROLE).vault]
     page.close()
     page.deleteLater()
+
+
+@pytest.mark.slow
+async def test_sync_a_round_numerai_paid_out_while_the_owner_was_quiet(devnet_ctx: Any,
+                                                                      devnet: Any) -> None:
+    """The owner goes quiet for 8 days: the rounds resolving then stay unclaimed, Numerai pays
+    them out to the vault after 7 days (finalize), and anyone syncs them from the model page
+    (no API key: a staker cannot fetch the owner's claim proofs)."""
+    ctx = devnet_ctx
+    vault = ctx.devnet_info["vaults"][2]
+    current = devnet.current_round()
+    for round_id in range(current - 150, current + 20):  # the world's keeper skips them
+        devnet.ctx.settled.update({(round_id, vault), (round_id, vault.lower())})
+    await asyncio.to_thread(devnet.advance, 9)
+    before = await _info(ctx, vault)
+    page = await _open(ctx, vault)
+    panel = page.quiet_panel
+    status = panel.status["settle"].text()
+    assert panel.buttons["settle"].isEnabled(), status
+    assert "Ready: round" in status
+    assert all(i.label.startswith("Sync round") for i in panel.quiet_actions["settle"].intents)
+    panel.set_review_handler(lambda dialog: dialog.confirm_button.click())
+    acted: list[str] = []
+    panel.acted.connect(acted.append)
+    panel.buttons["settle"].click()
+    await panel.running
+    assert acted == ["settle"], panel.status["settle"].text()
+    after = await _info(ctx, vault)
+    assert int(after["applied_count"]) > int(before["applied_count"])
+    await _settle(page)
+    assert page.chart_point_counts()["index"] == int(after["applied_count"])
