@@ -49,6 +49,7 @@ CANDIDATE_TEXT = (
 class OwnerModel:
     name: str
     numerai_id: str
+    vault: str | None = None  # the model's registered vault, if it has one
 
 
 def _label(text: str, role: str | None = None, object_name: str | None = None) -> QLabel:
@@ -88,8 +89,25 @@ async def load_owner_models(ctx: AppContext) -> tuple[list[OwnerModel], str]:
         account = await client.account()
     finally:
         client.close()
-    models = [OwnerModel(m.name, m.id) for m in account.models]
+    models = await _with_vaults(ctx, [OwnerModel(m.name, m.id) for m in account.models])
     return models, f"{len(models)} models of {account.username}, from {where}."
+
+
+async def _with_vaults(ctx: AppContext, models: list[OwnerModel]) -> list[OwnerModel]:
+    """Each model with its registered vault (the factory's vault_of_model), in one read."""
+    from numerbay_desktop.chain.contracts import ContractAbi
+    from numerbay_desktop.core.abs import model_id_bytes32
+
+    if not models or ctx.client is None or ctx.network is None or not ctx.network.factory:
+        return models
+    factory = ContractAbi.load("VaultFactory").at(ctx.network.factory)
+    _, values = await ctx.client.pin_and_read(
+        [factory.read("vault_of_model", model_id_bytes32(m.numerai_id)) for m in models])
+    out = []
+    for model, value in zip(models, values, strict=True):
+        vault = str(value) if isinstance(value, str) and int(value, 16) else None
+        out.append(OwnerModel(model.name, model.numerai_id, vault))
+    return out
 
 
 def _stored_key(ctx: AppContext, account_name: str) -> tuple[tuple[str, str] | None, bool]:
@@ -133,6 +151,8 @@ class ModelStep(QWidget):
         self.name_edit.textEdited.connect(self._typed)
         self.id_edit.textEdited.connect(lambda _: self.changed.emit())
         self.problem_label = _label("", object_name="ProblemsLabel")
+        self.vault_note = _label("", object_name="ProblemsLabel")
+        self.vault_note.setVisible(False)
 
         pick = QHBoxLayout()
         pick.addWidget(self.model_combo, 1)
@@ -146,6 +166,7 @@ class ModelStep(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
+        layout.addWidget(self.vault_note)
         layout.addWidget(self.problem_label)
         layout.addStretch(1)
 
@@ -155,14 +176,15 @@ class ModelStep(QWidget):
         self.model_combo.clear()
         self.model_combo.addItem("Choose a model…" if models else "No models loaded")
         for model in models:
-            self.model_combo.addItem(model.name)
+            suffix = f" — has a vault ({model.vault[:8]}…)" if model.vault else ""
+            self.model_combo.addItem(model.name + suffix, model.name)
         self.model_combo.blockSignals(False)
         self.source_label.setText(source)
         if len(models) == 1:
             self.model_combo.setCurrentIndex(1)
 
     def pick(self, name: str) -> None:
-        index = self.model_combo.findText(name)
+        index = self.model_combo.findData(name)
         if index < 0:
             raise ValueError(f"no model {name!r} loaded")
         self.model_combo.setCurrentIndex(index)
@@ -172,10 +194,16 @@ class ModelStep(QWidget):
             model = self.models[index - 1]
             self.name_edit.setText(model.name)
             self.id_edit.setText(model.numerai_id)
+            self.vault_note.setText(
+                f"{model.name} already has a registered vault ({model.vault}). A second vault "
+                "could never be registered while that one is live: manage it in My vaults."
+                if model.vault else "")
+            self.vault_note.setVisible(bool(model.vault))
             self.changed.emit()
 
     def _typed(self, _: str) -> None:
         self.id_edit.clear()  # a new name needs its own id
+        self.vault_note.setVisible(False)
         self.model_combo.setCurrentIndex(0)
         self.changed.emit()
 

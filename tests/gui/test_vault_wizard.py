@@ -48,7 +48,15 @@ async def test_create_vault_with_three_tiers_and_two_commitments(devnet_ctx: Any
     await wizard.fetch_models()
     models = wizard.model_step.models
     assert models, wizard.model_step.source_label.text()
+    with_vault = [m for m in models if m.vault]
+    assert with_vault and "has a vault" in wizard.model_step.model_combo.itemText(
+        models.index(with_vault[0]) + 1)
+    wizard.model_step.pick(with_vault[0].name)
+    assert not wizard.model_step.vault_note.isHidden()  # a second vault could not register
+    free = [m for m in models if not m.vault]
+    models = free + with_vault
     wizard.model_step.pick(models[0].name)
+    assert wizard.model_step.vault_note.isHidden() == (models[0].vault is None)
     assert wizard.go_next()
     ladder = wizard.ladder
     ladder.add_button.click()
