@@ -245,3 +245,43 @@ async def test_csv_export_writes_deposits_exits_and_values(
     assert len(values) == len(view.portfolio.lots)
     assert sum(Decimal(r[4]) for r in values) * WAD == view.portfolio.totals.value
     assert {r[2] for r in values} == {lot.vault for lot in view.portfolio.lots}
+
+
+async def test_rebalancing_plan_steps_are_reviewed_one_by_one(devnet_ctx: Any) -> None:
+    ctx = devnet_ctx
+    staker = ctx.active_account.address
+    page = await open_page(ctx)
+    page.rebalance_button.click()
+    panel = page.rebalance
+    assert not panel.isHidden() and sum(s.value() for s in panel.targets.values()) == 100
+    # Everything into one vault: the others' unlocked lots are asked to leave.
+    keep = max(panel.targets, key=lambda v: panel.targets[v].value())
+    for vault, spin in panel.targets.items():
+        spin.setValue(100 if vault == keep else 0)
+    panel.cash.setText("0")
+    panel.plan_button.click()
+    steps = panel.plan.steps
+    exits = [s for s in steps if s.kind == "request_exit"]
+    assert exits and all(s.vault != keep for s in exits)
+    assert panel.plan.plan.drift_after < panel.plan.plan.drift_before
+    first = exits[0]
+    panel.review_buttons[steps.index(first)].click()
+    await until(lambda: page.action_task is not None)
+    await page.action_task
+    assert (await lot_view(ctx, first.vault, first.lot_id))["exiting"]
+    # Today's weights plus NMR from the wallet: deposits where a vault is below target.
+    page.rebalance.show_view(page.view)
+    panel.cash.setText("250")
+    panel.plan_button.click()
+    deposits = [s for s in panel.plan.steps if s.kind == "deposit"]
+    assert deposits and sum(s.amount for s in deposits) <= 250 * WAD
+    step = deposits[0]
+    before = await nmr_balance(ctx, staker)
+    lots_before = {lot.lot_id for lot in page.view.portfolio.lots if lot.vault == step.vault}
+    panel.review_buttons[panel.plan.steps.index(step)].click()
+    await until(lambda: page.action_task is not None and not page.action_task.done())
+    await page.action_task
+    assert await nmr_balance(ctx, staker) == before - step.amount
+    new = [lot for lot in page.view.portfolio.lots
+           if lot.vault == step.vault and lot.lot_id not in lots_before]
+    assert len(new) == 1 and new[0].principal == step.amount

@@ -59,6 +59,30 @@ async def staker_lots(tour: Any) -> None:
     page.scroll_area.verticalScrollBar().setValue(max(0, first.y() - 8))
 
 
+async def rebalance(tour: Any) -> None:
+    """The plan toward putting everything in the largest vault: exits listed for review."""
+    page = await _portfolio(tour, "Staker")
+    if page.rebalance.isHidden():
+        page.toggle_rebalance()
+    panel = page.rebalance
+    keep = max(panel.targets, key=lambda v: panel.targets[v].value())
+    for vault, spin in panel.targets.items():
+        spin.setValue(70 if vault == keep else 0)
+    first_other = next(v for v in panel.targets if v != keep)
+    panel.targets[first_other].setValue(30)
+    panel.cash.setText("500")
+    panel.plan_button.click()
+    tour.app.processEvents()
+    page.scroll_area.verticalScrollBar().setValue(max(0, panel.message.y() - 260))
+
+
+def close_rebalance(tour: Any) -> None:
+    page = tour.window.page("portfolio")
+    if not page.rebalance.isHidden():
+        page.toggle_rebalance()
+    restore(tour)
+
+
 def restore(tour: Any) -> None:
     apply_theme(tour.app, "light")
     tour.window.refresh_theme()
@@ -73,4 +97,5 @@ STOPS = [
     tour_stop("portfolio_exits", exits),
     tour_stop("portfolio_exits_dark", exits_dark, after=restore),
     tour_stop("portfolio_staker_lots", staker_lots, after=restore),
+    tour_stop("portfolio_rebalance", rebalance, after=close_rebalance),
 ]

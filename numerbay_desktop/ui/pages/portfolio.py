@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,10 +37,12 @@ from numerbay_desktop.ui.pages.base import EmptyState, Page
 
 if TYPE_CHECKING:
     from numerbay_desktop.services.portfolio_view import PortfolioReader, PortfolioView
+    from numerbay_desktop.services.rebalance_plan import PlanStep
     from numerbay_desktop.ui.app_context import AppContext
     from numerbay_desktop.ui.portfolio_alerts import AlertList
     from numerbay_desktop.ui.portfolio_charts import AllocationBars, ValueChart
     from numerbay_desktop.ui.portfolio_lots import TotalsStrip, VaultGroup
+    from numerbay_desktop.ui.portfolio_rebalance import RebalancePanel
 
 STEP_WHAT = {
     "request_exit": "Request exit of lot {lot} in {name}",
@@ -88,10 +90,16 @@ class PortfolioPage(Page):
             "Save your deposits, exits, fees and current values as a CSV file for your records."))
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.export_button.setEnabled(False)
+        self.rebalance_button = QPushButton(self.tr("Rebalance…"))
+        self.rebalance_button.setToolTip(self.tr(
+            "Plan the exits and deposits that move your stakes toward target weights."))
+        self.rebalance_button.clicked.connect(self.toggle_rebalance)
+        self.rebalance_button.setEnabled(False)
         bar.addWidget(who)
         bar.addWidget(self.account_picker)
         bar.addWidget(self.source, 1)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.rebalance_button)
         bar.addWidget(self.export_button)
         self.toolbar.hide()
         self.content.addWidget(self.toolbar)
@@ -238,6 +246,7 @@ class PortfolioPage(Page):
     def _show_empty(self, note: str) -> None:
         self.view = None
         self.export_button.setEnabled(False)
+        self.rebalance_button.setEnabled(False)
         self.source.setText(note)
         self.scroll_area.hide()
         self.empty_holder.show()
@@ -249,7 +258,11 @@ class PortfolioPage(Page):
         from numerbay_desktop.ui.portfolio_alerts import AlertList
         from numerbay_desktop.ui.portfolio_charts import AllocationBars, ValueChart
         from numerbay_desktop.ui.portfolio_lots import TotalsStrip
+        from numerbay_desktop.ui.portfolio_rebalance import RebalancePanel
 
+        self.rebalance: RebalancePanel = RebalancePanel()
+        self.rebalance.step_clicked.connect(self._plan_step)
+        self.rebalance.hide()
         self.totals: TotalsStrip = TotalsStrip()
         self.alerts: AlertList = AlertList()
         self.alerts.vault_clicked.connect(self._open_vault)
@@ -268,6 +281,7 @@ class PortfolioPage(Page):
         lots_hint.setWordWrap(True)
         self.groups_box = QVBoxLayout()
         self.groups_box.setSpacing(12)
+        self.body_layout.addWidget(self.rebalance)
         self.body_layout.addWidget(self.totals)
         self.body_layout.addWidget(self.alerts)
         self.body_layout.addLayout(charts)
@@ -290,18 +304,23 @@ class PortfolioPage(Page):
         self.view = view
         p = view.portfolio
         when = datetime.fromtimestamp(p.chain_time, tz=UTC).strftime("%d %b %Y %H:%M UTC")
-        self.source.setText(self.tr(
-            "{a}…{b} · block {n}, chain time {t} · from the vault lens and your vault events"
-        ).format(a=p.account[:6], b=p.account[-4:], n=p.block_number, t=when))
+        self.source.setText(self.tr("{a}…{b} · block {n} · {t}").format(
+            a=p.account[:6], b=p.account[-4:], n=p.block_number, t=when))
+        self.source.setToolTip(self.tr(
+            "Read at block {n} (chain time {t}) from the vault lens and your vault events; "
+            "account {a}.").format(n=p.block_number, t=when, a=p.account))
         if not p.lots:
             self._show_empty(self.source.text())
             return
         self._ensure_built()
         self.export_button.setEnabled(True)
+        self.rebalance_button.setEnabled(bool(p.vault_infos))
         self.empty_holder.hide()
         self.scroll_area.show()
         self.totals.show_totals(view)
         self.alerts.show_alerts(view)
+        if not self.rebalance.isHidden():
+            self.rebalance.show_view(view)
         self.chart.show_points(view.history)
         held = p.holdings
         self.allocation.show_allocation([
@@ -351,22 +370,47 @@ class PortfolioPage(Page):
     def _step(self, kind: str, vault: str, lot_id: int) -> asyncio.Task[None] | None:
         """Review and send one exit step; the portfolio reloads once it is mined."""
         from numerbay_desktop.services.exits import exit_intent
-        from numerbay_desktop.ui.tasks import BackgroundOp
-        from numerbay_desktop.ui.tx_runner import run_transactions
 
-        if self.ctx is None or self.view is None:
+        if self.view is None:
             return None
-        ctx, view = self.ctx, self.view
+        view = self.view
         name = view.name(vault)
         info = view.portfolio.vault_infos.get(vault) or {}
         intent = exit_intent(kind, vault, lot_id=lot_id, name=name,
                              count=int(info.get("queue_length", 1)),
                              amount=view.portfolio.claimable.get(vault, 0))
-        what = STEP_WHAT[kind].format(lot=lot_id, name=name)
+
+        async def intents() -> list[Any]:
+            return [intent]
+
+        return self._send(intents, STEP_WHAT[kind].format(lot=lot_id, name=name), vault, name)
+
+    def _plan_step(self, step: PlanStep) -> asyncio.Task[None] | None:
+        """One step of the rebalancing plan: its own review and signature."""
+        from numerbay_desktop.services.rebalance_plan import step_intents
+
+        if self.ctx is None:
+            return None
+        client, _ = self.ctx.require_chain()
+        account = self.ctx.require_account().address
+
+        async def intents() -> list[Any]:
+            return await step_intents(step, client, account)
+
+        return self._send(intents, step.text.split(" (")[0], step.vault, step.name)
+
+    def _send(self, build: Callable[[], Awaitable[list[Any]]], what: str, vault: str,
+              name: str) -> asyncio.Task[None] | None:
+        from numerbay_desktop.ui.tasks import BackgroundOp
+        from numerbay_desktop.ui.tx_runner import run_transactions
+
+        if self.ctx is None:
+            return None
+        ctx = self.ctx
 
         async def act() -> bool:
             ctx.name_contract(vault, f"Vault of {name}")
-            outcome = await run_transactions(self, ctx, [intent], what=what,
+            outcome = await run_transactions(self, ctx, await build(), what=what,
                                              on_review=self.review_hook,
                                              on_unlock=self.unlock_hook)
             if outcome is None or outcome.exported:
@@ -377,6 +421,16 @@ class PortfolioPage(Page):
         op: BackgroundOp[bool] = BackgroundOp(self, act, what)
         self.action_task = op.run()
         return self.action_task
+
+    def toggle_rebalance(self) -> None:
+        """Show (or hide) the rebalancing plan at the top of the portfolio."""
+        if not self._built or self.view is None:
+            return
+        visible = self.rebalance.isHidden()
+        self.rebalance.setVisible(visible)
+        if visible:
+            self.rebalance.show_view(self.view)
+            self.scroll_area.verticalScrollBar().setValue(0)
 
     def export_csv(self, path: Path | None = None) -> asyncio.Task[None] | None:
         """Save the CSV of the shown portfolio to `path` (asked with a file dialog if None)."""
