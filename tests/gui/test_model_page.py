@@ -141,6 +141,15 @@ async def test_write_off_by_anyone_once_the_settle_delay_passed(devnet_ctx: Any,
     after = await _info(ctx, vault)
     assert int(after["applied_count"]) > int(before["applied_count"])
     await _settle(page)  # the page reloads after the action
+    # The next rounds waited as long: anyone may now declare the vault stalled.
+    assert panel.buttons["declare_stalled"].isEnabled(), panel.status["declare_stalled"].text()
+    panel.buttons["declare_stalled"].click()
+    await panel.running
+    assert acted == ["write_off", "declare_stalled"]
+    assert (await _info(ctx, vault))["stalled"] is True
+    await _settle(page)
+    assert page.state_label.text() == "Stalled"
+    assert not page.stake_button.isEnabled()
 
 
 async def test_marketplace_scrolls_to_its_last_column_and_opens_a_model_page() -> None:
