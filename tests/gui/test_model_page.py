@@ -221,3 +221,14 @@ async def test_sync_a_round_numerai_paid_out_while_the_owner_was_quiet(devnet_ct
     assert int(after["applied_count"]) > int(before["applied_count"])
     await _settle(page)
     assert page.chart_point_counts()["index"] == int(after["applied_count"])
+
+
+async def test_without_a_network_the_page_says_so() -> None:
+    from numerbay_desktop.ui.app_context import NOT_CONNECTED
+    from numerbay_desktop.ui.pages.model import ModelPage
+
+    page = ModelPage()
+    page.show_vault("0x0000000000000000000000000000000000000001")
+    assert page.status_label.text() == NOT_CONNECTED
+    assert page.scroller.isHidden() and page.loading is None
+    page.deleteLater()

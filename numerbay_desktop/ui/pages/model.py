@@ -400,7 +400,13 @@ class ModelPage(Page):
         self.reload()
 
     def reload(self) -> None:
-        if self.ctx is None or self.vault is None or not self.ctx.is_connected:
+        if self.vault is None:
+            return
+        if self.ctx is None or not self.ctx.is_connected:
+            from numerbay_desktop.ui.app_context import NOT_CONNECTED
+
+            self.status_label.setText(NOT_CONNECTED)  # connected → reload
+            self.status_label.show()
             return
         from numerbay_desktop.ui.tasks import BackgroundOp
 
