@@ -50,7 +50,7 @@ CHOICES: tuple[tuple[Network, str, str, bool], ...] = (
                        "Ethereum's public test network with free test ETH. Needs an RPC URL."),
      True),
 )
-ACTIONS = ("create", "import", "watch", "")
+ACTIONS = ("demo", "create", "import", "watch", "")
 WIDTH = 660
 TEXT_WIDTH = WIDTH - 64 - 32 - 24  # dialog margins, card margins, the radio's indent
 
@@ -99,20 +99,32 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self._section(self.tr("1. Where do you want to start?")))
         for network, name, description, needs_url in CHOICES:
             layout.addWidget(self._choice(network, self.tr(name), self.tr(description), needs_url))
-        self.radios["devnet"].setChecked(True)
-        self._update_urls()
         layout.addSpacing(10)
         layout.addWidget(self._section(self.tr("2. Add an account")))
+        # On the devnet: its public demo accounts (play money), offered on the Accounts page.
+        self.demo_row = QWidget()
+        demo_layout = QHBoxLayout(self.demo_row)
+        demo_layout.setContentsMargins(0, 0, 0, 4)
+        demo_layout.setSpacing(12)
+        self.demo_button = self._action_button(self.tr("Use the demo accounts"), "demo")
+        demo_note = QLabel(self.tr(
+            "Play money from the devnet's public phrase, with NMR and vaults: stake at once."))
+        demo_note.setProperty("role", "muted")
+        demo_note.setWordWrap(True)
+        demo_layout.addWidget(self.demo_button)
+        demo_layout.addWidget(demo_note, 1)
+        layout.addWidget(self.demo_row)
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         self.create_button = self._action_button(self.tr("Create a new account"), "create")
-        self.create_button.setObjectName("PrimaryButton")
         self.import_button = self._action_button(self.tr("Import one I have"), "import")
         self.watch_button = self._action_button(self.tr("Watch an address"), "watch")
         for button in (self.create_button, self.import_button, self.watch_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.radios["devnet"].setChecked(True)
+        self._update_urls()
         self.error = error_label()
         layout.addWidget(self.error)
         layout.addSpacing(6)
@@ -183,6 +195,13 @@ class WelcomeDialog(QDialog):
     def _update_urls(self) -> None:
         for network, holder in self.url_holders.items():
             holder.setVisible(self.radios[network].isChecked())
+        if hasattr(self, "demo_button"):  # the radios toggle while they are being built
+            devnet = self.radios["devnet"].isChecked()
+            self.demo_row.setVisible(devnet)
+            for button, primary in ((self.demo_button, devnet), (self.create_button, not devnet)):
+                button.setObjectName("PrimaryButton" if primary else "")
+                button.style().unpolish(button)
+                button.style().polish(button)
         self.adjustSize()
 
     def network(self) -> Network:
@@ -234,6 +253,8 @@ def show_welcome(window: MainWindow, data_dir: Path) -> WelcomeDialog:
         if not action:
             return
         window.show_page("accounts")
+        if action == "demo":  # the page offers them once the devnet is connected
+            return
         page = window.page("accounts")
         opener = {"create": "open_create", "import": "open_import", "watch": "open_watch"}
         getattr(page, opener[action])()

@@ -101,3 +101,18 @@ async def test_run_welcome_closed_remembers_nothing(main_window: Any, tmp_path: 
     dialog.reject()
     assert await asyncio.wait_for(task, 5) is None
     assert not load_settings(tmp_path).first_run_done
+
+
+def test_devnet_offers_the_demo_accounts(main_window: Any, tmp_path: Path) -> None:
+    dialog = show_welcome(main_window, tmp_path)
+    assert dialog.demo_button.isVisible()
+    assert dialog.demo_button.objectName() == "PrimaryButton"
+    dialog.radios["mainnet"].setChecked(True)  # real money: no public phrase offered
+    assert not dialog.demo_button.isVisible()
+    assert dialog.create_button.objectName() == "PrimaryButton"
+    dialog.radios["devnet"].setChecked(True)
+    dialog.demo_button.click()
+    assert load_settings(tmp_path).network == "devnet"
+    assert main_window.current_page_key() == "accounts"
+    assert main_window.page("accounts").dialog is None or not main_window.page(
+        "accounts").dialog.isVisible()
