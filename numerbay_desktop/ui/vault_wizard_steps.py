@@ -64,6 +64,17 @@ def _label(text: str, role: str | None = None, object_name: str | None = None) -
     return label
 
 
+def candidate_notice() -> QFrame:
+    """The plain word on candidates, in the app's first-step box."""
+    notice = QFrame()
+    notice.setObjectName("FirstStep")
+    box = QVBoxLayout(notice)
+    box.setContentsMargins(16, 12, 16, 12)
+    box.addWidget(_label("A NEW VAULT IS A CANDIDATE", object_name="FirstStepLabel"))
+    box.addWidget(_label(CANDIDATE_TEXT, object_name="FirstStepText"))
+    return notice
+
+
 async def load_owner_models(ctx: AppContext) -> tuple[list[OwnerModel], str]:
     """The active account's Numerai models, and where the key came from (for the page)."""
     from numerbay_desktop.numerai.client import NumeraiClient
@@ -169,6 +180,7 @@ class ModelStep(QWidget):
         layout.addWidget(self.vault_note)
         layout.addWidget(self.problem_label)
         layout.addStretch(1)
+        layout.addWidget(candidate_notice())
 
     def set_models(self, models: list[OwnerModel], source: str) -> None:
         self.models = models
@@ -278,12 +290,7 @@ class ReviewStep(QWidget):
         super().__init__(parent)
         self.summary = _label("")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        notice = QFrame()
-        notice.setObjectName("FirstStep")
-        box = QVBoxLayout(notice)
-        box.setContentsMargins(16, 12, 16, 12)
-        box.addWidget(_label("A NEW VAULT IS A CANDIDATE", object_name="FirstStepLabel"))
-        box.addWidget(_label(CANDIDATE_TEXT, object_name="FirstStepText"))
+        notice = candidate_notice()
         self.problems_label = _label("", object_name="ProblemsLabel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
