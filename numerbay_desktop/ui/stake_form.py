@@ -87,6 +87,8 @@ class StakeForm(QDialog):
         self.deposit_done: DepositDone | None = None
         self.load_task: asyncio.Task[None] | None = None
         self._gas_generation = 0
+        self._gas_task: asyncio.Task[None] | None = None
+        self._closed = False
         self._busy = False
         self.setWindowTitle("Stake NMR")
         self.resize(1060, 700)
@@ -254,7 +256,8 @@ class StakeForm(QDialog):
                 self.current_round = (await self.ctx.numerai.current_round()).number
             except Exception:
                 log.info("Numerai price or round unavailable", exc_info=True)
-        self._show_snapshot(account.name)
+        if not self._closed:
+            self._show_snapshot(account.name)
 
     def _account_changed(self, _name: str) -> None:
         if not self._busy and self.isVisible():
@@ -302,7 +305,7 @@ class StakeForm(QDialog):
 
     def update_preview(self) -> None:
         snap = self.snap
-        if snap is None or self._busy:
+        if snap is None or self._busy or self._closed:
             return
         amount = self.amount()
         commitment_id = max(0, self.commitment_box.currentIndex())
@@ -376,8 +379,8 @@ class StakeForm(QDialog):
     def _start_gas_estimate(self) -> None:
         from numerbay_desktop.ui.tasks import BackgroundOp
 
-        BackgroundOp[None](self, self.estimate_gas, "Estimating the network fee").failure(
-            self._gas_failed).run()
+        self._gas_task = BackgroundOp[None](
+            self, self.estimate_gas, "Estimating the network fee").failure(self._gas_failed).run()
 
     async def estimate_gas(self) -> None:
         from numerbay_desktop.core.units import format_eth
@@ -389,7 +392,7 @@ class StakeForm(QDialog):
         _, pipeline = self.ctx.require_chain()
         intents = deposit_intents(snap, quote.amount, quote.commitment_id, quote)
         cost = await estimate_cost(pipeline, snap.account, intents)
-        if generation == self._gas_generation:
+        if generation == self._gas_generation and not self._closed:
             steps = "approval + deposit" if len(intents) > 1 else "deposit"
             self.values["Network fee"].setText(
                 f"≈ {format_eth(cost.expected_wei, 6)} · {steps}")
@@ -398,7 +401,16 @@ class StakeForm(QDialog):
                 "market preset's max fee.")
 
     def _gas_failed(self, error: BaseException) -> None:
-        self.values["Network fee"].setText(f"not estimated: {error}")
+        if not self._closed:
+            self.values["Network fee"].setText(f"not estimated: {error}")
+
+    def done(self, result: int) -> None:
+        """Closing stops the pending estimate (nothing touches the widgets once gone)."""
+        self._closed = True
+        self.gas_timer.stop()
+        if self._gas_task is not None and not self._gas_task.done():
+            self._gas_task.cancel()
+        super().done(result)
 
     # -- staking -----------------------------------------------------------------------------
     def _stake_clicked(self) -> None:
