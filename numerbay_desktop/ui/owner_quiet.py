@@ -149,7 +149,8 @@ async def _settle_action(ctx: AppContext, vault: str) -> QuietAction:
     if not intents:
         resolved = sum(1 for u in pending if u.facts.resolved)
         waiting = len(pending) - resolved
-        text = f"{waiting} staked round{'s' if waiting != 1 else ''} not resolved yet"
+        text = (f"{waiting} staked round{'s' if waiting != 1 else ''} "
+                f"wait{'s' if waiting == 1 else ''} for Numerai's result")
         if resolved:
             text = (f"{resolved} resolved round{'s' if resolved != 1 else ''} waiting"
                     f"{proof_note}; {text}")

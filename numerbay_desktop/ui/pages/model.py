@@ -281,8 +281,8 @@ class ModelPage(Page):
         self.queue_note = QLabel()
         self.queue_note.setProperty("role", "muted")
         self.queue_note.setWordWrap(True)
-        self.queue_table = _table([self.tr("#"), self.tr("Lot"), self.tr("Staker"),
-                                   self.tr("Status"), self.tr("Value")])
+        self.queue_table = _table([self.tr("Lot"), self.tr("Staker"), self.tr("Status"),
+                                   self.tr("Value")])  # in request order
         queue.addWidget(self.queue_note)
         queue.addWidget(self.queue_table)
         queue.addStretch(1)
@@ -526,19 +526,19 @@ class ModelPage(Page):
                 status = "Final: to fulfil"
             else:
                 left = max(0, q.exit_seq - applied)
-                status = f"{left} round{'s' if left != 1 else ''} to go"
-            rows.append([str(q.position + 1), str(q.lot_id), f"{q.owner[:6]}…{q.owner[-4:]}",
-                         status, _nmr(q.value)])
+                status = f"{left} round{'s' if left != 1 else ''} left"
+            rows.append([str(q.lot_id), f"{q.owner[:6]}…{q.owner[-4:]}", status,
+                         _nmr(q.value)])
         _fill(self.queue_table, rows, self.tr("Nobody is waiting to leave."))
         header = self.queue_table.horizontalHeader()
-        for column in (0, 1, 2, 4):
+        for column in (0, 1, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         waiting = len(detail.exit_queue)
         more = " (the first 200 shown)" if detail.queue_truncated else ""
         self.queue_note.setText(self.tr(
             f"{waiting} exit request{'s' if waiting != 1 else ''} waiting{more}. A leaving lot "
             "stays at risk until the rounds it was staked in settle (1–3 months: the rounds "
-            "to go); then it is final and anyone may fulfil it."))
+            "left); then it is final and anyone may fulfil it."))
 
     # -- actions ----------------------------------------------------------------------------
     def copy_address(self) -> None:
