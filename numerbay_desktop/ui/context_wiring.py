@@ -3,9 +3,9 @@
     ctx = make_context(window, data_dir, offline=False)   # before the network connects
     await connect_network(window, ctx, network, numerai_url=..., devnet_info=...)
 
-Pages with `set_context(ctx)` receive it (also pages built later); the accounts and offline
-signing pages, older than the context, get its registry, session keys and pipeline through
-their own setters. The marketplace gets its services once a network with a factory is known.
+Pages with `set_context(ctx)` receive it (also pages built later); the offline signing page
+gets each connection's pipeline through `configure`. The marketplace gets its services once a
+network with a factory is known; without one, the vault pages say why they are empty.
 """
 
 from __future__ import annotations
@@ -44,6 +44,36 @@ def make_context(window: MainWindow, data_dir: Path, *, offline: bool = False,
     return ctx
 
 
+VAULT_PAGES = ("marketplace", "portfolio", "my_vaults")
+
+
+def show_vaults_unavailable(window: MainWindow, ctx: AppContext) -> None:
+    """On a network without a vault factory (mainnet until Numerai publishes it), the vault
+    pages say so in a plain sentence instead of an empty page. A page may take it itself
+    (`show_vaults_unavailable(sentence)`); otherwise its empty state's words change."""
+    from PySide6.QtCore import QCoreApplication
+
+    sentence = ctx.vaults_unavailable()
+    if sentence is None:
+        return
+    assert ctx.network is not None
+    for key in VAULT_PAGES:
+        page: Any = window.page(key)
+        custom = getattr(page, "show_vaults_unavailable", None)
+        if custom is not None:
+            custom(sentence)
+            continue
+        empty = getattr(page, "empty_state", None)
+        if empty is None:
+            continue
+        empty.headline.setText(QCoreApplication.translate(
+            "AppContext", "No vaults on {0} yet").format(ctx.network.name))
+        empty.body.setText(sentence)
+        empty.first_step.setText(QCoreApplication.translate(
+            "AppContext", "To try staking now, choose the devnet sandbox in Settings and "
+            "restart the app (or run “make demo”)."))
+
+
 def open_vault(window: MainWindow, address: str) -> None:
     """The model page of the vault at `address`."""
     page: Any = window.page("model")
@@ -67,8 +97,11 @@ async def connect_network(window: MainWindow, ctx: AppContext, network: Network,
     client, pipeline = ctx.require_chain()
     window.page("offline_signing").configure(  # type: ignore[attr-defined]
         network=network, client=client, pipeline=pipeline, names=ctx.vault_names)
-    if network.factory is None or not with_marketplace:
-        return  # the marketplace's empty state says the factory is not published here
+    if network.factory is None:
+        show_vaults_unavailable(window, ctx)
+        return
+    if not with_marketplace:
+        return
     from numerbay_desktop.services.marketplace import MarketplaceService
 
     market: Any = window.page("marketplace")

@@ -135,3 +135,20 @@ async def test_a_network_without_a_vault_factory_gets_a_plain_sentence(tmp_path:
     sentence = ctx.vaults_unavailable()
     assert sentence is not None and "not yet published the vault factory" in sentence
     assert "Ethereum mainnet" in sentence
+
+
+async def test_the_vault_pages_say_why_they_are_empty_on_mainnet(
+    main_window: Any, tmp_path: Path
+) -> None:
+    from numerbay_desktop.chain.networks import MAINNET
+    from numerbay_desktop.ui.context_wiring import connect_network, make_context
+
+    ctx = make_context(main_window, tmp_path)
+    try:  # nothing listens on port 9: connecting builds the services, it sends nothing yet
+        await connect_network(main_window, ctx, MAINNET.with_rpc_urls("http://127.0.0.1:9"))
+        for key in ("marketplace", "portfolio", "my_vaults"):
+            text = main_window.page(key).empty_state.text()
+            assert "not yet published the vault factory on Ethereum mainnet" in text, key
+    finally:
+        await ctx.close()
+        ctx.shutdown()
