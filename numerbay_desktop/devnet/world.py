@@ -9,9 +9,10 @@
 
 Chain time is the only clock: the history starts the day before Numerai's first Atomic
 staking round (1343) and plays `days` daily rounds; rounds resolve 33 days after they open,
-so a 135-day history has about 100 settled rounds per early vault (a 3-month return). `open` builds the world on
-a fresh anvil and dumps its state to the cache (`state_cache`), or, when the cache has this
-world, expects an anvil started with `--load-state` and restores the simulator beside it.
+so a 135-day history has about 100 settled rounds per early vault (a 3-month return).
+`open` builds the world on a fresh anvil and dumps its state to the cache (`state_cache`),
+or, when the cache has this world, expects an anvil started with `--load-state` and restores
+the simulator beside it.
 """
 
 from __future__ import annotations
