@@ -65,6 +65,8 @@ class AppContext(QObject):
         self._cache: Cache | None = None
         self._active: str | None = None
         self.vault_names: dict[str, str] = {}  # checksummed vault address -> human name
+        # The review's "first-time recipient" rule knows every account and contact, new ones too.
+        self.accounts_changed.connect(self._refresh_known_addresses)
 
     # -- connection -------------------------------------------------------------------------
     async def open_network(self, network: Network, *, numerai_url: str | None = None,
@@ -96,6 +98,10 @@ class AppContext(QObject):
             self.numerai = NumeraiClient(numerai_url, cache=self.cache)
         log.info("connected to %s (chain %s)", network.name, network.chain_id)
         self.connected.emit()
+
+    def _refresh_known_addresses(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.known_addresses = sorted(self.registry.known_addresses())
 
     @property
     def cache(self) -> Cache:

@@ -152,3 +152,12 @@ async def test_the_vault_pages_say_why_they_are_empty_on_mainnet(
     finally:
         await ctx.close()
         ctx.shutdown()
+
+
+async def test_new_accounts_become_known_to_the_review(devnet_ctx: Any) -> None:
+    ctx = devnet_ctx
+    newcomer = "0x1234567890AbcdEF1234567890aBcdef12345678"
+    assert newcomer not in ctx.pipeline.known_addresses
+    ctx.registry.add_contact("Friend", newcomer)
+    ctx.accounts_changed.emit()
+    assert newcomer in ctx.pipeline.known_addresses
