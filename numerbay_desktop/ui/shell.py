@@ -121,6 +121,8 @@ class AppShell:
         reporter.log_file = self.log_file
         self._install_failure_hooks()
         log.info("started (devnet=%s, offline=%s)", self.use_devnet, self.offline)
+        threading.Thread(target=_sweep_temps, args=(self.data_dir,), name="sweep-temps",
+                         daemon=True).start()
 
         if self.settings.theme != _current_theme_name():
             self.set_theme(self.settings.theme, save=False)
@@ -329,6 +331,15 @@ class AppShell:
         self._signal_timer = QTimer()
         self._signal_timer.timeout.connect(lambda: None)
         self._signal_timer.start(250)
+
+
+def _sweep_temps(data_dir: Path) -> None:
+    """Temp files of writes killed mid-way (power cut, kill -9): never read, so just remove."""
+    from numerbay_desktop.store.atomic import sweep_stray_temps
+
+    removed = sweep_stray_temps(data_dir)
+    if removed:
+        log.info("removed %d temp file(s) of interrupted writes", len(removed))
 
 
 def _current_theme_name() -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -147,9 +149,13 @@ async def test_shell_applies_saved_settings_offline(
     main_window: MainWindow, qapp: QApplication, isolated_data_dir: Path
 ) -> None:
     save_settings(isolated_data_dir, Settings(theme="dark", network="mainnet"))
+    stray = isolated_data_dir / ".settings.json.k3x9q2zz.tmp"  # a write killed long ago
+    stray.write_text("{half a fil")
+    os.utime(stray, (time.time() - 3_600,) * 2)
     app_shell = AppShell(qapp, main_window, isolated_data_dir, offline=True, preload=False)
     try:
         assert await app_shell.start()
+        await until(lambda: not stray.exists())  # swept in the background at start
         assert current_palette().name == "dark"
         assert main_window.settings_page.theme_buttons["dark"].isChecked()
         status = main_window.status
