@@ -145,6 +145,8 @@ class DevnetPanel(QDialog):
         """List the app's accounts by name (name, address) first, then the other demo
         addresses; the field still takes any address typed in."""
         typed = self.account.currentText()
+        if self.account.findText(typed) >= 0:
+            typed = ""  # a listed entry, not something typed in: the new list decides
         self.account.clear()
         listed: set[str] = set()
         for name, address in accounts:

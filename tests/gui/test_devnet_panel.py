@@ -142,3 +142,14 @@ def test_the_apps_accounts_are_listed_by_name(qtbot: Any) -> None:
     assert widget.chosen_address() == mine
     widget.account.setEditText(demo.lower())  # typed by hand: taken as it is
     assert widget.chosen_address() == demo.lower()
+
+
+def test_a_typed_address_survives_a_new_list_and_a_listed_one_does_not(qtbot: Any) -> None:
+    demo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    widget = DevnetPanel({"accounts": [{"address": demo}], "control_url": "http://127.0.0.1:1"})
+    qtbot.addWidget(widget)
+    widget.set_accounts([("Staker", demo)])
+    assert widget.account.currentText() == f"Staker · {demo}"
+    widget.account.setEditText("0xabc")
+    widget.set_accounts([("Staker", demo)])
+    assert widget.account.currentText() == "0xabc"
