@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -38,13 +37,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from numerbay_desktop.core.errors import InvalidInput, NumerbayError
+from numerbay_desktop.core.errors import NumerbayError
 from numerbay_desktop.services.round_calendar import (
     CalendarRow,
     RoundState,
     StakeProposal,
     nmr_text,
     propose_stake,
+)
+from numerbay_desktop.ui.round_calendar_parts import (
+    STATE_WORDS,
+    RoundStrip,
+    local_time,
+    nmr_short,
+    parse_nmr,
+    proposal_lines,
+    state_colour,
+    utc_offset_text,
 )
 from numerbay_desktop.ui.tasks import keep
 from numerbay_desktop.ui.theme import current_palette
@@ -56,78 +65,8 @@ if TYPE_CHECKING:
     from numerbay_desktop.wallet.accounts import AccountRecord
     from numerbay_desktop.wallet.api_keys import ApiKeyStore
 
-WAD = 10**18
 COLUMNS = ("Round", "State", "Stake", "Staking closes", "Resolves", "Result", "Next step")
-STATE_WORDS = {
-    RoundState.OPEN: ("Open", "takes stakes; not staked by this vault"),
-    RoundState.STAKED: ("Staked", "staked; the round still takes stakes"),
-    RoundState.RESOLVING: ("Resolving", "staking closed; waiting for Numerai's result"),
-    RoundState.RESOLVED: ("Resolved", "Numerai has the result; settle it"),
-    RoundState.SETTLED: ("Settled", "the vault booked the result"),
-}
 VERIFIED = "✓ Authorization verified: digest and signer match."
-
-
-BOUND_NAMES = {
-    "target": "total assets / 64",
-    "round_cap": "round cap",
-    "at_stake_cap": "at-stake room",
-    "free_idle": "idle after the exit reserve",
-}
-
-
-def nmr_short(wei: int) -> str:
-    """`15,934.0376 NMR`: four decimals at most, grouped thousands (for tables)."""
-    value = Decimal(wei).scaleb(-18).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return f"{text} NMR"
-
-
-def proposal_lines(proposal: StakeProposal) -> str:
-    """The proposal in two short lines: what sets the amount, then the other limits."""
-    binding = next(b for b in proposal.bounds if b.name == proposal.binding)
-    others = " · ".join(f"{BOUND_NAMES[b.name]} {nmr_short(b.limit)}"
-                        for b in proposal.bounds if b.name != proposal.binding)
-    lines = [f"Proposed: {BOUND_NAMES[binding.name]} = {nmr_short(binding.limit)} (sets the "
-             f"amount; rounded down to 0.0001 NMR).", f"Other limits: {others}."]
-    if proposal.refusal:
-        lines.append(proposal.refusal)
-    return "\n".join(lines)
-
-
-def state_colour(state: RoundState) -> str:
-    palette = current_palette()
-    dark = palette.name == "dark"
-    return {
-        RoundState.OPEN: palette.accent,
-        RoundState.STAKED: "#A78BFA" if dark else "#7C3AED",
-        RoundState.RESOLVING: palette.warning,
-        RoundState.RESOLVED: "#22D3EE" if dark else "#0E7490",
-        RoundState.SETTLED: palette.success,
-    }[state]
-
-
-def local_time(timestamp: int | None) -> str:
-    if not timestamp:
-        return "—"
-    return datetime.fromtimestamp(timestamp).astimezone().strftime("%a %d %b %H:%M")
-
-
-def utc_offset_text() -> str:
-    offset = datetime.now().astimezone().strftime("%z")
-    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "local time"
-
-
-def parse_nmr(text: str) -> int:
-    """Wei from an NMR amount typed by the user (InvalidInput when it is not one)."""
-    try:
-        value = Decimal(text.strip().replace(",", "").removesuffix("NMR").strip())
-    except InvalidOperation:
-        raise InvalidInput("Enter the stake as an NMR amount, e.g. 12.5.") from None
-    wei = value.scaleb(18)
-    if not value.is_finite() or value <= 0 or wei != wei.to_integral_value():
-        raise InvalidInput("The stake must be a positive NMR amount with at most 18 decimals.")
-    return int(wei)
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -195,6 +134,8 @@ class RoundCalendarPanel(QWidget):
         self.times_note.setProperty("role", "faint")
         self.legend.addWidget(self.times_note)
 
+        self.strip = RoundStrip()
+        self.strip.setToolTip("The last rounds, oldest left: hover a square for its round.")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -219,6 +160,7 @@ class RoundCalendarPanel(QWidget):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addLayout(self.legend)
+        layout.addWidget(self.strip)
         layout.addWidget(self.table, 1)
         layout.addLayout(cards)
         layout.addWidget(self._headless_card())
@@ -311,6 +253,7 @@ class RoundCalendarPanel(QWidget):
                          f"&nbsp;{word}")
         if self.rows:
             self._fill_table()
+        self.strip.update()
 
     # -- context and loading ---------------------------------------------------------------
     def set_context(self, ctx: Any) -> None:
@@ -367,6 +310,7 @@ class RoundCalendarPanel(QWidget):
             f"Total assets {nmr_short(f.total_assets)} · at stake {nmr_short(f.at_stake)} · "
             f"idle {nmr_short(f.idle)} · last staked round {f.last_round_id or '—'}")
         self._fill_table()
+        self.strip.set_rows(self.rows)
         opened = next((r for r in self.rows if r.state is RoundState.OPEN), None)
         if opened is not None:
             self.stake_status.setText(
@@ -456,6 +400,10 @@ class RoundCalendarPanel(QWidget):
         self.key_dialog.removed.connect(self._drop_keyed_client)
         self.key_dialog.open()
         return self.key_dialog
+
+    def close_clients(self) -> None:
+        """Close the keyed Numerai client (its worker threads); call when the panel goes."""
+        self._drop_keyed_client()
 
     def _drop_keyed_client(self) -> None:
         if self._keyed is not None:

@@ -101,6 +101,7 @@ async def test_stake_then_settle_through_the_panel(
     assert next(e for e in settled if e["round_id"] == number)["principal"] == amount
     assert next(r for r in panel.rows if r.round_id == number).state is RoundState.SETTLED
     assert f"Settled round {number}" in panel.settle_message.text()
+    panel.close_clients()
     panel.deleteLater()
 
 
@@ -124,6 +125,7 @@ async def test_stake_without_a_saved_key_or_with_a_bad_amount_is_refused(
     panel.amount_field.setText("-3")
     assert await panel.stake_round() is False
     assert "positive NMR amount" in panel.stake_message.text()
+    panel.close_clients()
     panel.deleteLater()
 
 
@@ -163,4 +165,5 @@ async def test_an_authorization_that_is_not_our_encoding_is_refused_in_red(
     assert text.startswith("✗") and "not our own encoding" in text and "nothing was staked" in text
     assert current_palette().danger in panel.stake_message.styleSheet()
     assert await ctx.client.get_transaction_count(owner, "pending") == nonce
+    panel.close_clients()
     panel.deleteLater()

@@ -156,6 +156,16 @@ def close_api_dialog(tour: Any) -> None:
     tour.state.pop("api_dialog").done(0)
 
 
+async def settings_card(tour: Any) -> None:
+    """The Settings card of the key the stops above saved (in an encrypted file here)."""
+    await devnet_context(tour)
+    _theme(tour, "light")
+    tour.window.show_page("settings")
+    page = tour.window.page("settings")
+    page.numerai_key_card.refresh()
+    page.scroller.ensureWidgetVisible(page.numerai_key_card)
+
+
 STOPS = [
     tour_stop("round_calendar_open", calendar_open, target=_host),
     tour_stop("round_calendar_review", stake_review,
@@ -167,4 +177,5 @@ STOPS = [
               target=lambda tour: tour.state["api_dialog"], after=close_api_dialog),
     tour_stop("api_key_dialog_refused_dark", lambda tour: api_key_saved(tour, "dark"),
               target=lambda tour: tour.state["api_dialog"], after=close_api_dialog),
+    tour_stop("api_key_settings_card", settings_card),
 ]
