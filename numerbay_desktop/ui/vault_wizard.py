@@ -13,11 +13,13 @@ Next stays enabled, but a step with a refused value says why and does not move o
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -90,6 +92,7 @@ class VaultWizard(QDialog):
         self.setStyleSheet(owner_css())
         self.resize(960, 660)
         self.address: str | None = None
+        self.models_task: asyncio.Task[None] | None = None
         self._busy = False
 
         self.model_step = ModelStep()
@@ -296,15 +299,19 @@ class VaultWizard(QDialog):
             f"<b>settlement deadline</b> {params.max_settle_delay // DAY} days")
 
     # -- the model --------------------------------------------------------------------------
-    def load_models(self) -> None:
+    def load_models(self) -> asyncio.Task[None]:
+        """Ask Numerai for the owner's models in the background (`models_task`)."""
         from numerbay_desktop.ui.tasks import BackgroundOp
 
         self.model_step.source_label.setText("Asking Numerai for your models…")
-        BackgroundOp(self, self.fetch_models, "Loading your models").failure(
+        self.models_task = BackgroundOp(self, self.fetch_models, "Loading your models").failure(
             lambda error: self.model_step.source_label.setText(str(error))).run()
+        return self.models_task
 
     async def fetch_models(self) -> None:
         models, source = await load_owner_models(self.ctx)
+        if not shiboken6.isValid(self):
+            return  # closed meanwhile
         self.model_step.set_models(models, source)
 
     def _find_model_id(self) -> None:

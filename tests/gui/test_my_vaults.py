@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from numerbay_desktop.chain.contracts import ContractAbi
 from numerbay_desktop.services.models import CommitmentOption, TierTerms
@@ -28,7 +29,8 @@ async def _owner_page(ctx: Any) -> Any:
     window.show_page("my_vaults")
     page = window.page("my_vaults")
     page.review_hook = lambda dialog: dialog.confirm_button.click()
-    await page.load_now()
+    page.reload()  # replaces the load the page started when shown
+    await page.load_task
     return page
 
 
@@ -62,8 +64,11 @@ async def test_an_account_without_vaults_is_offered_the_wizard(devnet_ctx: Any) 
     assert "Create a vault" in page.no_vault_state.text()
     page.no_vault_state.action.click()
     assert page.wizard is not None and page.wizard.isVisible()
+    await page.wizard.models_task
+    assert page.wizard.model_step.source_label.text()  # Staker has no key: it says so
     page.wizard.reject()
     page.wizard.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 async def test_propose_then_activate_a_schedule_after_its_notice(devnet_ctx: Any) -> None:

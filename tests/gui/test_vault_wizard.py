@@ -45,7 +45,7 @@ async def test_create_vault_with_three_tiers_and_two_commitments(devnet_ctx: Any
     ctx.set_active_account("Owner")
     page = ctx.parent().page("my_vaults")
     wizard = page.open_wizard()  # as the page's "Create a vault…" button does
-    await wizard.fetch_models()
+    await wizard.models_task
     models = wizard.model_step.models
     assert models, wizard.model_step.source_label.text()
     with_vault = [m for m in models if m.vault]
@@ -100,6 +100,9 @@ async def test_create_vault_with_three_tiers_and_two_commitments(devnet_ctx: Any
     wizard.done_step.stake_button.click()
     assert page.tabs.currentIndex() == 4 and page.vault == address
     await page.load_task
+    panel_task = getattr(page.round_panel, "load_task", None)
+    if panel_task is not None:
+        await asyncio.gather(panel_task, return_exceptions=True)
     assert any(o.address == address for o in page.owned)
     if page.round_panel:
         assert page.round_panel.vault == address

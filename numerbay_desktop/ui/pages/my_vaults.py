@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -80,6 +81,7 @@ class MyVaultsPage(Page):
         self._reads_client: object | None = None
         self._stale = True
         self._built = False
+        self._generation = 0
 
         self.empty_state = EmptyState(
             "my_vaults",
@@ -199,14 +201,20 @@ class MyVaultsPage(Page):
         return self._reads
 
     async def load_now(self) -> None:
-        """Read the active account's vaults and the selected one's state, and show them."""
+        """Read the active account's vaults and the selected one's state, and show them
+        (a newer load started meanwhile wins: this one then shows nothing)."""
         self._stale = False
+        self._generation += 1
+        generation = self._generation
         account = self.ctx.active_account if self.ctx is not None else None
         if account is None or self.ctx is None or not self.ctx.is_connected:
             self.stack.setCurrentIndex(NO_ACCOUNT)
             return
         reads = self._reader()
-        self.owned = await reads.owned_vaults(account.address)
+        owned = await reads.owned_vaults(account.address)
+        if generation != self._generation or not shiboken6.isValid(self):
+            return
+        self.owned = owned
         if not self.owned:
             self.view = None
             self.stack.setCurrentIndex(NO_VAULT)
@@ -231,8 +239,8 @@ class MyVaultsPage(Page):
     async def _load_vault(self) -> None:
         assert self.vault is not None
         view = await self._reader().load(self.vault)
-        if view.detail.vault != self.vault:
-            return  # another vault was picked meanwhile
+        if not shiboken6.isValid(self) or view.detail.vault != self.vault:
+            return  # closed, or another vault was picked meanwhile
         self.view = view
         self.source.setText(self.tr("{0} owned · block {1}").format(
             len(self.owned), view.detail.block_number))
@@ -333,7 +341,7 @@ class MyVaultsPage(Page):
         self.wizard.first_stake_requested.connect(self.show_round_work)
         self.wizard.open()
         if self.ctx.is_connected:
-            self.wizard.load_models()
+            self.wizard.load_models()  # tests await wizard.models_task
         return self.wizard
 
     def _created(self, address: str) -> None:
