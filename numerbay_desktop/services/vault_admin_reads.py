@@ -17,7 +17,7 @@ from eth_utils.address import to_checksum_address
 
 from numerbay_desktop.chain.client import ChainClient
 from numerbay_desktop.chain.contracts import ContractAbi
-from numerbay_desktop.chain.errors import CallReverted
+from numerbay_desktop.chain.errors import CallReverted, ChainError
 from numerbay_desktop.chain.events import event_topic
 from numerbay_desktop.core.errors import ConfigurationError
 from numerbay_desktop.core.portfolio import OPEN_STATES, LotState
@@ -127,6 +127,7 @@ class OwnerReads:
         self.vault_abi = ContractAbi.load("NumerBayVault")
         self.admin_abi = ContractAbi.load("VaultAdmin")
         self._lens: str | None = None
+        self._created: dict[str, int] = {}
 
     async def lens(self) -> str:
         if self._lens is None:
@@ -194,10 +195,29 @@ class OwnerReads:
             claimable_fees=max(0, min(int(info["fees_owed"]), free)),
         )
 
+    async def creation_block(self, vault: str, head: int) -> int:
+        """The block that deployed `vault` (binary search on its code, about log2(head)
+        requests once per vault): its event logs start there, not at genesis. 0 when the
+        node keeps no old state."""
+        if vault not in self._created:
+            low, high = 0, head
+            try:
+                while low < high:
+                    middle = (low + high) // 2
+                    if await self.client.get_code(vault, middle):
+                        high = middle
+                    else:
+                        low = middle + 1
+            except ChainError:  # no history of state (a pruned node, a loaded devnet dump)
+                low = 0
+            self._created[vault] = low
+        return self._created[vault]
+
     async def _logs(self, vault: str, block: int, event: str) -> list[Any]:
         entry = next(e for e in self.admin_abi.events if e["name"] == event)
         topic = "0x" + event_topic(entry).hex()
-        return await self.client.get_logs([vault], from_block=0, to_block=block,
+        start = await self.creation_block(vault, block)
+        return await self.client.get_logs([vault], from_block=start, to_block=block,
                                           topics=[topic])
 
     async def _fees_claimed(self, vault: str, block: int) -> int:
