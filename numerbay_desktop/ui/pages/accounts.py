@@ -1,9 +1,11 @@
 """Accounts: the user's Ethereum accounts, kept encrypted on this computer, and the address book.
 
-The page reads the registry of the app's data folder (`resolve_data_dir()`), or the one given
-with `set_registry` (the shell or a test). Every key operation (create, import, change
-password, unlock) runs in a worker thread through the dialogs; reading the list is a small
-JSON file and happens on the GUI thread.
+The page works with the app's AppContext (`set_context`: its registry, unlocked keys and active
+account; each card says which account is active and offers "Use for staking" on the others);
+without one (a test), with `set_registry` or the data folder's registry. On the devnet with no
+account yet it offers the public demo accounts in one click (ui/account_demo.py).
+Every key operation (create, import, change password, unlock) runs in a worker thread through
+the dialogs; reading the list is a small JSON file and happens on the GUI thread.
 
     page.open_create() / open_import() / open_watch()   -> the dialog, already open
     page.rename(name), change_password(name), export(name, destination=None), delete(name)
