@@ -15,20 +15,20 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRegularExpression,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 
 from numerbay_desktop.core.analytics import DEFINITIONS, as_percent
 from numerbay_desktop.core.units import format_amount, format_nmr
@@ -38,12 +38,20 @@ from numerbay_desktop.ui.theme import current_palette
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 3
+SORT_ASCENDING_ROLE = Qt.ItemDataRole.UserRole + 4  # as SORT_ROLE, missing = +inf
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 5  # "<kind>\x1f<lower-case name>" on column 0
 MISSING = float("-inf")  # sorts below every number
 DASH = "—"
 MAX_RUNS = 16
+# Work per slice of `apply_in_slices` (each slice ~3-6 ms of GUI-thread time here).
+SLICE_ROWS = 100  # changed rows
+SLICE_INSERTS = 40  # new rows (12 items each)
+SLICE_REMOVALS = 10
+SLICE_PAUSE_S = 0.001
 DAY = 86_400
 
 Index = QModelIndex | QPersistentModelIndex
+_DONE = object()  # the end of `_steps`
 log = logging.getLogger(__name__)
 
 
@@ -254,144 +262,223 @@ def _prerender(rows: Sequence[PreparedRow]) -> None:
             log.exception("pre-rendering marketplace rows failed")
 
 
-class MarketTableModel(QAbstractTableModel):
-    """The rows of the last snapshot, updated in place by `apply`."""
+class MarketTableModel(QStandardItemModel):
+    """The rows of the last snapshot, held in Qt's own item storage and updated in place by
+    `apply`. A repaint asks ~7 roles of every visible cell: answered in C++, no `data()`
+    call enters Python (that crossing cost more than the painting itself)."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[PreparedRow] = []
-        self._position: dict[str, int] = {}
+        super().__init__(0, len(COLUMNS), parent)
+        for i, column in enumerate(COLUMNS):
+            header = QStandardItem(column.title)
+            header.setToolTip(column.tooltip)
+            header.setData(_ALIGNMENTS[i], _ALIGNMENT)
+            self.setHorizontalHeaderItem(i, header)
+        self._rows: dict[str, PreparedRow] = {}
+        self._items: dict[str, list[QStandardItem]] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self.filter_moved = False
         self.last_apply_s = 0.0
 
     # -- reading ----------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
     def prepared(self, row: int) -> PreparedRow:
-        return self._rows[row]
+        item = self.item(row, 0)
+        return self._rows[item.data(_ROW).key]
 
     def keys(self) -> list[str]:
-        return [r.key for r in self._rows]
+        """The keys in the model's (sorted) order."""
+        return [self.item(i, 0).data(_ROW).key for i in range(self.rowCount())]
 
     def by_key(self) -> dict[str, PreparedRow]:
-        return {r.key: r for r in self._rows}
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Plain ints, checked before any lookup: a repaint asks ~10 roles of every cell and
-        # most of them are not ours (comparing with the enum members costs more than this).
-        role = int(role)
-        if role not in _ROLES or not index.isValid():
-            return None
-        prepared = self._rows[index.row()]
-        if role == _DISPLAY:
-            return prepared.cells[index.column()].text
-        if role == _FOREGROUND:
-            tone = "faint" if prepared.row.greyed else prepared.cells[index.column()].tone
-            return _colour(tone) if tone else None
-        if role == _ALIGNMENT:
-            return _ALIGNMENTS[index.column()]
-        if role == _SORT:
-            return prepared.cells[index.column()].sort
-        if role == _TOOLTIP:
-            return prepared.cells[index.column()].tooltip or None
-        if role == _ROW:
-            return prepared.row
-        return prepared.sparkline  # SPARK_ROLE
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        column = COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _alignment(column)
-        return None
+        return dict(self._rows)
 
     # -- updating ---------------------------------------------------------------------------
     def apply(self, rows: Sequence[PreparedRow]) -> tuple[int, int, int]:
-        """Make the model hold `rows`: removed rows leave, changed ones repaint (one dataChanged
-        per run of neighbours), new ones are inserted at the end. Returns (added, removed,
-        changed). Views keep their selection (persistent indexes follow)."""
+        """Make the model hold `rows`: removed rows leave, changed cells repaint (only the
+        cells whose text, value or colour moved), new ones are appended, then one re-sort.
+        Returns (added, removed, changed rows). Views keep their selection (persistent
+        indexes follow)."""
         started = time.perf_counter()
-        fresh = {r.key: r for r in rows}
-        gone = [i for i, r in enumerate(self._rows) if r.key not in fresh]
-        for start, end in reversed(_runs(gone)):
-            self.beginRemoveRows(QModelIndex(), start, end)
-            del self._rows[start:end + 1]
-            self.endRemoveRows()
-        if gone:
-            self._position = {r.key: i for i, r in enumerate(self._rows)}
-        changed: list[int] = []
-        self.filter_moved = False  # a kind or name changed: the proxy must filter again
-        for i, old in enumerate(self._rows):
-            new = fresh[old.key]
-            if new is not old and not new.same_as(old):
-                changed.append(i)
-                if new.kind != old.kind or new.name != old.name:
-                    self.filter_moved = True
-            self._rows[i] = new
-        last = len(COLUMNS) - 1
-        runs = _runs(changed)
-        if len(runs) > MAX_RUNS:  # one signal over the span beats hundreds of small ones
-            runs = [(runs[0][0], runs[-1][1])]
-        for start, end in runs:
-            self.dataChanged.emit(self.index(start, 0), self.index(end, last))
-        added = [r for r in rows if r.key not in self._position]
-        if added:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-            for offset, row in enumerate(added):
-                self._rows.append(row)
-                self._position[row.key] = first + offset
-            self.endInsertRows()
-        self._resort()
+        counts = [0, 0, 0]
+        for _ in self._steps(rows, counts):
+            pass
         self.last_apply_s = time.perf_counter() - started
-        return len(added), len(gone), len(changed)
+        return counts[0], counts[1], counts[2]
 
+    async def apply_in_slices(self, rows: Sequence[PreparedRow]) -> tuple[int, int, int]:
+        """`apply`, handing the event loop back between slices of SLICE_ROWS rows (the view
+        repaints and input is handled in between). The model is whole after every slice;
+        call one at a time. `last_apply_s` is the GUI-thread CPU time of the longest slice."""
+        import asyncio
+
+        counts = [0, 0, 0]
+        longest = 0.0
+        steps = self._steps(rows, counts)
+        while True:
+            started = time.thread_time()
+            done = next(steps, _DONE) is _DONE
+            longest = max(longest, time.thread_time() - started)
+            if done:
+                break
+            # A timer's wait, not sleep(0): Qt runs every ready callback of one pass before
+            # due timers, so sleep(0) would chain the slices (and their repaints) into one stall.
+            await asyncio.sleep(SLICE_PAUSE_S)
+        self.last_apply_s = longest
+        return counts[0], counts[1], counts[2]
+
+    def _steps(self, rows: Sequence[PreparedRow], counts: list[int]) -> Iterator[None]:
+        """`apply` as slices: yields whenever a slice's work is done (counts: added, removed,
+        changed)."""
+        fresh = {r.key: r for r in rows}
+        gone = [key for key in self._rows if key not in fresh]
+        for n, key in enumerate(gone, 1):
+            self.removeRow(self._items.pop(key)[0].row())
+            del self._rows[key]
+            if n % SLICE_REMOVALS == 0:
+                yield
+        counts[1] = len(gone)
+        changed_columns: set[int] = set()
+        self.filter_moved = False  # a kind or name changed: the proxy must filter again
+        pending = [(key, new) for key, new in fresh.items()
+                   if key in self._rows and new is not self._rows[key]]
+        for start in range(0, len(pending), SLICE_ROWS):
+            changed_rows: list[int] = []
+            columns_now: set[int] = set()
+            self.blockSignals(True)  # one dataChanged per run of rows below, not one per role
+            try:
+                for key, new in pending[start:start + SLICE_ROWS]:
+                    old = self._rows.get(key)
+                    if old is None:  # removed meanwhile (not possible within one apply)
+                        continue
+                    self._rows[key] = new
+                    items = self._items[key]
+                    if new.row is not old.row:  # ROW_ROLE gives the newest row (no repaint)
+                        items[0].setData(new.row, _ROW)
+                    if new.same_as(old):
+                        continue
+                    columns = _update_items(items, old, new)
+                    if columns:
+                        changed_rows.append(items[0].row())
+                        columns_now.update(columns)
+                    if new.kind != old.kind or new.name != old.name:
+                        self.filter_moved = True
+            finally:
+                self.blockSignals(False)
+            if changed_rows:
+                first, last = min(columns_now), max(columns_now)
+                runs = _runs(sorted(changed_rows))
+                if len(runs) > MAX_RUNS:  # one signal over the span beats hundreds of small
+                    runs = [(runs[0][0], runs[-1][1])]
+                for run_start, run_end in runs:
+                    self.dataChanged.emit(self.index(run_start, first),
+                                          self.index(run_end, last))
+                counts[2] += len(changed_rows)
+                changed_columns |= columns_now
+                yield
+        added = [r for r in rows if r.key not in self._rows]
+        for n, row in enumerate(added, 1):
+            items = _make_items(row)
+            self._rows[row.key] = row
+            self._items[row.key] = items
+            self.appendRow(items)
+            if n % SLICE_INSERTS == 0:
+                yield
+        counts[0] = len(added)
+        if self._sort is not None and (
+            added or gone or self._sort[0] in changed_columns or self._sort[0] == _NAME_COLUMN
+        ):
+            yield  # the re-sort relayouts and repaints the whole view: a slice of its own
+            self._resort(by_name=False)
+
+    def recolour(self) -> None:
+        """Re-resolve the tones' colours after a theme change."""
+        self.blockSignals(True)
+        try:
+            for key, items in self._items.items():
+                prepared = self._rows[key]
+                for item, cell in zip(items, prepared.cells, strict=True):
+                    item.setData(_foreground(prepared, cell), _FOREGROUND)
+        finally:
+            self.blockSignals(False)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
     # -- sorting ----------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order the rows by `column`'s value (Python's sort on the prepared values: the
-        proxy sorting through `data()` would call into Python for every comparison)."""
+        """Order the rows by `column`'s value (in C++, on the stored sort values: never the
+        text, "9%" vs "10%"). Missing values stay last in either direction; ties go by name."""
         self._sort = (column, order) if 0 <= column < len(COLUMNS) else None
         self._resort()
 
-    def _resort(self) -> None:
-        if self._sort is None or len(self._rows) < 2:
+    def _resort(self, by_name: bool = True) -> None:
+        # A refresh re-sorts in one pass (`by_name=False`): ties keep their order from the
+        # last full sort, and rows new since then follow the others of their value.
+        if self._sort is None or self.rowCount() < 2:
             return
         column, order = self._sort
-        # Keys made once and looked up by index (no lambda and double indexing per comparison:
-        # this runs on the GUI thread after every refresh). Missing values stay last in either
-        # direction; ties go by name.
-        keys = [(r.cells[column].sort, r.name) for r in self._rows]
-        present = [i for i, key in enumerate(keys) if key[0] != MISSING]
-        missing = [i for i, key in enumerate(keys) if key[0] == MISSING]
-        present.sort(key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
-        names = [key[1] for key in keys]
-        missing.sort(key=names.__getitem__)
-        ranked = present + missing
-        if all(i == n for n, i in enumerate(ranked)):
-            return
-        self.layoutAboutToBeChanged.emit()
-        new_row = {old: new for new, old in enumerate(ranked)}
-        persistent = self.persistentIndexList()
-        self.changePersistentIndexList(persistent, [
-            self.index(new_row[i.row()], i.column()) if i.isValid() else QModelIndex()
-            for i in persistent
-        ])
-        self._rows = [self._rows[i] for i in ranked]
-        self._position = {r.key: i for i, r in enumerate(self._rows)}
-        self.layoutChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder
+        if column != _NAME_COLUMN and by_name:  # ties by name: Qt's sort is stable
+            self.setSortRole(_SORT_ASC)
+            super().sort(_NAME_COLUMN, Qt.SortOrder.AscendingOrder)
+        # Missing is -inf in SORT_ROLE and +inf in the ascending role: last either way.
+        self.setSortRole(_SORT if descending else _SORT_ASC)
+        super().sort(column, order)
+
+
+def _foreground(prepared: PreparedRow, cell: Cell) -> QColor | None:
+    tone = "faint" if prepared.row.greyed else cell.tone
+    return _colour(tone) if tone else None
+
+
+def _fill(item: QStandardItem, prepared: PreparedRow, cell: Cell,
+          before: Cell | None = None, recolour: bool = True) -> None:
+    """Write `cell` into `item`: every role, or only those that differ from `before`."""
+    if before is None or cell.text != before.text:
+        item.setData(cell.text, _DISPLAY)
+    if before is None or cell.sort != before.sort:
+        item.setData(cell.sort, _SORT)
+        item.setData(_ascending(cell.sort), _SORT_ASC)
+    if before is None or cell.tooltip != before.tooltip:
+        item.setData(cell.tooltip or None, _TOOLTIP)
+    if recolour or before is None or cell.tone != before.tone:
+        item.setData(_foreground(prepared, cell), _FOREGROUND)
+
+
+def _make_items(prepared: PreparedRow) -> list[QStandardItem]:
+    items = []
+    for column, cell in enumerate(prepared.cells):
+        item = QStandardItem()
+        item.setEditable(False)
+        item.setData(_ALIGNMENTS[column], _ALIGNMENT)
+        _fill(item, prepared, cell)
+        items.append(item)
+    items[0].setData(prepared.row, _ROW)
+    items[_SPARK_COLUMN].setData(prepared.sparkline, _SPARK)
+    items[0].setData(f"{prepared.kind}\x1f{prepared.name}", _FILTER)
+    return items
+
+
+def _update_items(items: list[QStandardItem], old: PreparedRow, new: PreparedRow) -> list[int]:
+    """Write what changed from `old` to `new` into the row's items; the changed columns."""
+    changed = []
+    greyed = old.row.greyed != new.row.greyed
+    for column, (item, before, after) in enumerate(zip(items, old.cells, new.cells,
+                                                       strict=True)):
+        if before != after or greyed:
+            _fill(item, new, after, before, greyed)
+            changed.append(column)
+    if old.sparkline != new.sparkline:
+        items[_SPARK_COLUMN].setData(new.sparkline, _SPARK)
+        changed.append(_SPARK_COLUMN)
+    if old.kind != new.kind or old.name != new.name:
+        items[0].setData(f"{new.kind}\x1f{new.name}", _FILTER)
+        changed.append(0)
+    return changed
+
+
+def _ascending(value: float | str) -> float | str:
+    return float("inf") if value == MISSING else value
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -399,12 +486,14 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _SORT, _ROW, _SPARK = int(SORT_ROLE), int(ROW_ROLE), int(SPARK_ROLE)
-_ROLES = frozenset((_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _SORT, _ROW, _SPARK))
+_SORT_ASC, _FILTER = int(SORT_ASCENDING_ROLE), int(FILTER_ROLE)
+_NAME_COLUMN = COLUMN_INDEX["model"]
+_SPARK_COLUMN = COLUMN_INDEX["sparkline"]
 _colours: dict[tuple[str, str], QColor] = {}
 
 
 def _colour(tone: str) -> QColor:
-    """The QColor of a tone in the current theme (made once: paints ask for it per cell)."""
+    """The QColor of a tone in the current theme (made once per theme)."""
     palette = current_palette()
     colour = _colours.get((palette.name, tone))
     if colour is None:
@@ -433,43 +522,44 @@ _ALIGNMENTS = tuple(_alignment(c) for c in COLUMNS)
 
 
 class MarketProxy(QSortFilterProxyModel):
-    """Sorts by `SORT_ROLE`; shows registered vaults, plus candidates and greyed models when
-    their toggles are on, whose name contains the search text."""
+    """Shows registered vaults, plus candidates and greyed models when their toggles are on,
+    whose name contains the search text. The filter is a regular expression over FILTER_ROLE
+    ("<kind>\\x1f<lower-case name>"), so Qt filters in C++ without calling into Python per
+    row; sorting is the source model's (by value)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
-        # The source sorts itself, and a row's kind and name rarely change: re-filtering on
-        # every dataChanged would call filterAcceptsRow for each changed row (see refilter).
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
+        # The source sorts itself, and a row's kind and name rarely change (when they do the
+        # source's dataChanged for column 0 is enough to re-filter it once, see apply).
         self.setDynamicSortFilter(False)
         self._search = ""
         self._kinds = {"vault"}
+        self._set_pattern()
+
+    def _set_pattern(self) -> None:
+        kinds = "|".join(sorted(self._kinds))
+        search = QRegularExpression.escape(self._search)
+        self.setFilterRegularExpression(QRegularExpression(f"^(?:{kinds})\x1f.*{search}"))
 
     def set_search(self, text: str) -> None:
-        self.beginFilterChange()
         self._search = text.strip().lower()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_pattern()
 
     def refilter(self) -> None:
-        self.beginFilterChange()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.invalidateRowsFilter()
 
     def set_shown(self, *, candidates: bool, models: bool) -> None:
         kinds = {"vault"} | ({"candidate"} if candidates else set()) | (
             {"model"} if models else set())
         if kinds != self._kinds:
-            self.beginFilterChange()
             self._kinds = kinds
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self._set_pattern()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting happens in the source model (fast, by value); the proxy keeps its order."""
         model = self.sourceModel()
         assert isinstance(model, MarketTableModel)
         model.sort(column, order)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, MarketTableModel)
-        prepared = model.prepared(source_row)
-        return prepared.kind in self._kinds and self._search in prepared.name

@@ -121,8 +121,9 @@ async def _measure() -> dict[str, Any]:
             # causes, which is the lag on an unloaded machine (wall time also counts the
             # other processes this shared machine runs).
             busy.append(time.thread_time() - cpu_before)
-            if os.environ.get("BENCH_UI_TRACE") and lateness[-1] > 0.01:
-                print(f"late {lateness[-1] * 1000:.1f} ms at {time.perf_counter():.3f}")
+            if os.environ.get("BENCH_UI_TRACE") and busy[-1] > 0.008:
+                print(f"late {lateness[-1] * 1000:.1f} ms, busy {busy[-1] * 1000:.1f} ms "
+                      f"at {time.perf_counter():.3f}")
 
     # Every snapshot's rows are made before measuring: the bench's own data, not the page's work.
     rng = random.Random(7)

@@ -308,6 +308,7 @@ class MarketplacePage(Page):
         if self.market_view is None:
             return
         self._style_table()
+        self.model.recolour()  # the cells hold their colours (Qt-side storage)
         self.table.viewport().update()
 
     # -- services ---------------------------------------------------------------------------
@@ -401,7 +402,8 @@ class MarketplacePage(Page):
         while self._pending is not None:
             snapshot, self._pending = self._pending, None
             prepared = await asyncio.to_thread(prepare_rows, snapshot.rows, self.model.by_key())
-            self.model.apply(prepared)
+            # In slices: a refresh of 1,000 rows never holds the event loop for long.
+            await self.model.apply_in_slices(prepared)
             if self.model.filter_moved:
                 self.proxy.refilter()
             await asyncio.sleep(0)  # let the view paint before the labels relayout
@@ -476,7 +478,7 @@ class MarketplacePage(Page):
     def _activated(self, index: QModelIndex) -> None:
         from numerbay_desktop.ui.marketplace_model import ROW_ROLE
 
-        row = index.data(ROW_ROLE)
+        row = index.siblingAtColumn(0).data(ROW_ROLE)  # the row is held by its first cell
         if isinstance(row, MarketRow) and row.vault is not None:
             self.vault_selected.emit(row.vault)
 
@@ -486,7 +488,7 @@ class MarketplacePage(Page):
 
         from numerbay_desktop.ui.marketplace_model import ROW_ROLE
 
-        row = index.data(ROW_ROLE) if index.isValid() else None
+        row = index.siblingAtColumn(0).data(ROW_ROLE) if index.isValid() else None
         if not isinstance(row, MarketRow):
             return None
         menu = QMenu(self.table)
