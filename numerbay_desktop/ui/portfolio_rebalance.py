@@ -13,7 +13,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +35,23 @@ if TYPE_CHECKING:
     from numerbay_desktop.services.rebalance_plan import PlanStep, PlanView
 
 
+class PercentField(QLineEdit):
+    """A whole percent from 0 to 100, typed (the themed spin box arrows crowd the cell)."""
+
+    def __init__(self, value: int, parent: QWidget | None = None) -> None:
+        super().__init__(str(value), parent)
+        self.setValidator(QIntValidator(0, 100, self))
+        self.setFixedWidth(64)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def value(self) -> int:
+        text = self.text().strip()
+        return int(text) if text.isdigit() else 0
+
+    def setValue(self, value: int) -> None:  # the QSpinBox name the tests and tour use
+        self.setText(str(value))
+
+
 class RebalancePanel(QFrame):
     step_clicked = Signal(object)  # PlanStep
 
@@ -43,7 +60,7 @@ class RebalancePanel(QFrame):
         self.setObjectName("Card")
         self.view: PortfolioView | None = None
         self.plan: PlanView | None = None
-        self.targets: dict[str, QSpinBox] = {}
+        self.targets: dict[str, PercentField] = {}
         self.review_buttons: list[QPushButton] = []
         title = QLabel(self.tr("Rebalance: a plan toward target weights"))
         title.setObjectName("SectionTitle")
@@ -96,19 +113,14 @@ class RebalancePanel(QFrame):
             if widget is not None:
                 widget.deleteLater()
         self.targets = {}
-        for column, heading in enumerate(("Vault", "Now", "Target")):
+        for column, heading in enumerate(("Vault", "Now", "Target %")):
             cell = QLabel(self.tr(heading))
             cell.setProperty("role", "faint")
             self.grid.addWidget(cell, 0, column)
         shares = view.portfolio.allocation
         for row, (vault, percent) in enumerate(current_targets(view).items(), start=1):
-            spin = QSpinBox()
-            spin.setRange(0, 100)
-            spin.setSuffix(" %")
-            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)  # typed; arrows crowd it
-            spin.setMinimumWidth(70)
-            spin.setValue(percent)
-            spin.valueChanged.connect(self._sum_changed)
+            spin = PercentField(percent)
+            spin.textChanged.connect(self._sum_changed)
             self.targets[vault] = spin
             now = float(shares.get(vault, Fraction(0)) * 100)  # display only
             self.grid.addWidget(QLabel(view.name(vault)), row, 0)

@@ -7,6 +7,7 @@ active, exiting (waiting for rounds), closed, NMR ready to claim, and commitment
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from numerbay_desktop.ui.theme import apply_theme
@@ -39,7 +40,7 @@ async def _scrolled_to_exits(tour: Any, theme: str) -> None:
     page = await _portfolio(tour, "Watcher", theme)
     view = page.view
     leaving = next(e.vault for e in view.portfolio.pending_exits)
-    tour.app.processEvents()
+    await asyncio.sleep(0.1)  # layouts settle (no nested processEvents under qasync)
     group = page.groups[leaving]
     page.scroll_area.verticalScrollBar().setValue(max(0, group.y() - 8))
 
@@ -54,7 +55,7 @@ async def exits_dark(tour: Any) -> None:
 
 async def staker_lots(tour: Any) -> None:
     page = await _portfolio(tour, "Staker")
-    tour.app.processEvents()
+    await asyncio.sleep(0.1)  # layouts settle (no nested processEvents under qasync)
     first = next(iter(page.groups.values()))
     page.scroll_area.verticalScrollBar().setValue(max(0, first.y() - 8))
 
@@ -72,7 +73,7 @@ async def rebalance(tour: Any) -> None:
     panel.targets[first_other].setValue(30)
     panel.cash.setText("500")
     panel.plan_button.click()
-    tour.app.processEvents()
+    await asyncio.sleep(0.1)  # layouts settle (no nested processEvents under qasync)
     page.scroll_area.verticalScrollBar().setValue(max(0, panel.message.y() - 260))
 
 
