@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
 from numerbay_desktop.core.errors import ConfigurationError, InvalidInput
 from numerbay_desktop.ui.unlock import SessionKeys
@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_CONNECTED = "Not connected to a network yet: start the devnet or set a node in Settings."
+NOT_CONNECTED = QT_TRANSLATE_NOOP(
+    "AppContext", "Not connected to a network yet: start the devnet or set a node in Settings.")
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("AppContext", text)
 
 
 class AppContext(QObject):
@@ -122,26 +127,23 @@ class AppContext(QObject):
 
     def require_chain(self) -> tuple[ChainClient, TxPipeline]:
         if self.client is None or self.pipeline is None:
-            raise ConfigurationError(NOT_CONNECTED)
+            raise ConfigurationError(_t(NOT_CONNECTED))
         return self.client, self.pipeline
 
     def vaults_unavailable(self) -> str | None:
         """The plain sentence a vault page shows instead of an empty table when this network
         has no vault factory (mainnet until Numerai publishes one); None where it has one or
         while not connected."""
-        from PySide6.QtCore import QCoreApplication
-
         if self.network is None or self.network.factory is not None:
             return None
-        return QCoreApplication.translate(
-            "AppContext", "Numerai has not yet published the vault factory on {0}, so there "
-            "are no vaults to show here yet. The devnet sandbox (Settings) lets you try "
-            "everything with play money meanwhile.").format(self.network.name)
+        return _t("Numerai has not yet published the vault factory on {0}, so there are no "
+                  "vaults to show here yet. The devnet sandbox (Settings) lets you try "
+                  "everything with play money meanwhile.").format(self.network.name)
 
     def require_numerai(self) -> NumeraiClient:
         if self.numerai is None:
-            raise ConfigurationError(
-                "No Numerai API is connected: offline mode, or no API URL in Settings.")
+            raise ConfigurationError(_t(
+                "No Numerai API is connected: offline mode, or no API URL in Settings."))
         return self.numerai
 
     def name_contract(self, address: str, name: str) -> None:
@@ -185,13 +187,17 @@ class AppContext(QObject):
     def set_active_account(self, name: str) -> None:
         record = next((r for r in self.registry.accounts() if r.name == name), None)
         if record is None:
-            raise InvalidInput(f"There is no account named {name!r}.")
+            raise InvalidInput(_t("There is no account named '{0}'.").format(name))
         self._active = name
         self.active_account_changed.emit(name)
 
     def require_account(self) -> AccountRecord:
         record = self.active_account
         if record is None:
-            raise ConfigurationError(
-                "There is no account yet: create, import or watch one on the Accounts page.")
+            if self.is_devnet:
+                raise ConfigurationError(_t(
+                    "There is no account yet: on the Accounts page, import the devnet's demo "
+                    "accounts in one click, or add your own."))
+            raise ConfigurationError(_t(
+                "There is no account yet: create, import or watch one on the Accounts page."))
         return record

@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 DEFAULT_WAIT_S = 180.0
 
 
+def _t(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("TxRunner", text)
+
+
 class TxFailed(NumerbayError):
     """A sent transaction reverted on chain, was replaced, or was dropped."""
 
@@ -78,22 +84,22 @@ async def run_transactions(
         assert ctx.network is not None
         request = export_request(decision.prepared, abi_registry(ctx.network, ctx.vault_names))
         ctx.offline_request.emit(request, decision.prepared, pipeline)
-        ctx.notice.emit(f"{what}: exported for offline signing.")
+        ctx.notice.emit(_t("{0}: exported for offline signing.").format(what))
         return TxOutcome(exported=request)
     if not await unlock_account(parent, ctx.registry, record, ctx.session, on_dialog=on_unlock):
         return None
     key = ctx.session.key(record.name)
     sent = await pipeline.sign_and_send(decision.prepared, KeySigner(key))
-    ctx.notice.emit(f"{what}: sent, waiting to be mined…")
+    ctx.notice.emit(_t("{0}: sent, waiting to be mined…").format(what))
     outcome = TxOutcome(sent=sent)
     for slot in sent:
         status = await pipeline.wait(slot, until=TxState.INCLUDED, timeout_s=timeout_s)
         outcome.statuses.append(status)
         if status.state is not TxState.INCLUDED and not status.state.is_mined:
-            raise TxFailed(f"{what}: transaction {slot.tx_hash} was {status.state.value}. "
-                           f"{status.message}".strip())
+            raise TxFailed(_t("{0}: transaction {1} was {2}. {3}").format(
+                what, slot.tx_hash, status.state.value, status.message).strip())
         if status.state is TxState.FAILED:
-            raise TxFailed(f"{what}: transaction {slot.tx_hash} failed on chain. "
-                           f"{status.message}".strip())
-    ctx.notice.emit(f"{what}: done.")
+            raise TxFailed(_t("{0}: transaction {1} failed on chain. {2}").format(
+                what, slot.tx_hash, status.message).strip())
+    ctx.notice.emit(_t("{0}: done.").format(what))
     return outcome
