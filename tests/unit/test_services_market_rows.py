@@ -132,6 +132,10 @@ class _NoNetwork:
         chain_id = 31337
         name = "devnet"
 
+        @staticmethod
+        def require_factory() -> str:
+            return "0x00000000000000000000000000000000000000F1"
+
 
 def _info(name: str, index: int) -> dict[str, Any]:
     return {

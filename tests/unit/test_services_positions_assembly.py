@@ -22,6 +22,10 @@ class _Client:
         chain_id = 31337
         name = "devnet"
 
+        @staticmethod
+        def require_factory() -> str:
+            return "0x00000000000000000000000000000000000000F1"
+
 
 def _event(name: str, block: int, **args: Any) -> VaultEvent:
     return VaultEvent(name, VAULT, args, block, 0, "0x" + "cd" * 32)
