@@ -1,12 +1,16 @@
 """The marketplace's table: rows formatted once (off the GUI thread), applied incrementally.
 
-    cells = await asyncio.to_thread(prepare_rows, snapshot.rows)   # formatting, no Qt
-    model.apply(cells)          # removals, dataChanged for changed rows, one insert at the end
-    proxy = MarketProxy(); proxy.setSourceModel(model)   # sorts by value, filters by name/kind
+    cells = await asyncio.to_thread(prepare_rows, snapshot.rows, model.by_key())  # no Qt
+    await model.apply_in_slices(cells)   # or model.apply(cells): removals, changed cells,
+                                         # appended rows, one re-sort
+    proxy = MarketProxy(); proxy.setSourceModel(model)   # filters by kind/name (in C++)
 
+The model is a QStandardItemModel: each cell's text, tooltip, colour, alignment and sort
+values live in Qt's items, so a repaint (~7 roles per visible cell) never calls into Python.
 Each cell keeps its display text and its sort value (a float, or the lower-case name), so
-sorting compares values, never the text ("9%" vs "10%"). A missing value sorts below every
-number. `ROW_ROLE` gives the `MarketRow` itself, `SPARK_ROLE` the sparkline's points.
+sorting compares values, never the text ("9%" vs "10%"); a missing value sorts last in
+either direction. `ROW_ROLE` gives the `MarketRow` (held by the row's first cell),
+`SPARK_ROLE` the sparkline's points (the sparkline cell).
 """
 
 from __future__ import annotations
@@ -43,9 +47,10 @@ FILTER_ROLE = Qt.ItemDataRole.UserRole + 5  # "<kind>\x1f<lower-case name>" on c
 MISSING = float("-inf")  # sorts below every number
 DASH = "—"
 MAX_RUNS = 16
-# Work per slice of `apply_in_slices` (each slice ~3-6 ms of GUI-thread time here).
-SLICE_ROWS = 100  # changed rows
-SLICE_INSERTS = 40  # new rows (12 items each)
+# Work per slice of `apply_in_slices` (each slice ~2-4 ms of GUI-thread time here, plus the
+# repaint it causes, ~6 ms).
+SLICE_ROWS = 60  # changed rows
+SLICE_INSERTS = 25  # new rows (12 items each)
 SLICE_REMOVALS = 10
 SLICE_PAUSE_S = 0.001
 DAY = 86_400
