@@ -100,9 +100,10 @@ class ValueChart(QWidget):
         self.plot.getPlotItem().setLabel("left", "NMR")
         last = self._points[-1]
         self.legend.setText(self.tr(
-            "<span style='color:{a}'>━</span> value of your lots &nbsp; "
-            "<span style='color:{f}'>┅</span> NMR put in minus NMR taken out. "
-            "Now: {v} NMR for {i} NMR invested ({n} points, replayed from your vault events)."
+            "<span style='color:{a}'>━</span> value of your lots, before fees still owed "
+            "&nbsp; <span style='color:{f}'>┅</span> NMR put in minus NMR taken out. "
+            "Last point: {v} NMR for {i} NMR invested ({n} points replayed from your vault "
+            "events)."
         ).format(a=palette.accent, f=palette.text_faint,
                  v=format_amount(last.value, places=2), i=format_amount(last.invested, places=2),
                  n=len(self._points)))

@@ -115,6 +115,7 @@ async def click(page: Any, button: Any) -> None:
     await page.action_task
 
 
+@pytest.mark.slow  # two ~33-day jumps: every demo vault's rounds resolve and settle (~50 s)
 async def test_deposit_then_exit_request_fulfil_and_claim_through_the_page(
     devnet_ctx: Any, devnet: Any
 ) -> None:
