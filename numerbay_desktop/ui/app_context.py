@@ -154,6 +154,30 @@ class AppContext(QObject):
         self.vault_names[checksummed] = name
         if self.pipeline is not None:
             self.pipeline.names.names[checksummed] = name
+            if checksummed not in self.pipeline.trusted_contracts:  # the factory made it
+                self.pipeline.trusted_contracts.append(checksummed)
+
+    async def recognise_vaults(self, addresses: list[str]) -> None:
+        """Name (and trust) the addresses among `addresses` that are vaults of this network's
+        factory, so the review says "Vault of amber_signal" instead of "first-time recipient".
+        """
+        from numerbay_desktop.chain.contracts import ContractAbi
+        from numerbay_desktop.chain.networks import checksum_address
+
+        client, _ = self.require_chain()
+        if self.network is None or self.network.factory is None:
+            return
+        known = {a for a in (self.network.nmr, self.network.staking, self.network.factory) if a}
+        factory = ContractAbi.load("VaultFactory").at(self.network.factory)
+        lens_abi = ContractAbi.load("VaultLens")
+        for address in {checksum_address(a) for a in addresses} - known - set(self.vault_names):
+            if not await client.read(factory.read("is_vault", address)):
+                continue
+            lens = await client.read(factory.read("lens"))
+            read = lens_abi.at(lens).read("vault_info", address)
+            info = dict(zip(read.function.output_fields, await client.read(read), strict=True))
+            name = info.get("model_name")
+            self.name_contract(address, f"Vault of {name}" if name else "NumerBay vault")
 
     async def close(self) -> None:
         if self.client is not None:

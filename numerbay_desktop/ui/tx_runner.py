@@ -75,6 +75,7 @@ async def run_transactions(
 
     _, pipeline = ctx.require_chain()
     record = account or ctx.require_account()
+    await ctx.recognise_vaults([i.to for i in intents if i.to is not None])
     draft = await pipeline.build(record.address, intents)
     decision = await review_transactions(parent, pipeline, draft, can_sign=record.can_sign,
                                          account=record.name, on_dialog=on_review)

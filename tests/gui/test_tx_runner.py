@@ -72,3 +72,23 @@ async def test_watch_only_batch_goes_to_the_offline_page(devnet_ctx: Any,
     assert page.request is outcome.exported
     assert outcome.exported.items[0].fields.to.lower() == ctx.network.nmr.lower()
     assert outcome.exported.account.lower() == watcher.address.lower()
+
+
+async def test_a_vault_is_named_and_trusted_in_the_review(devnet_ctx: Any) -> None:
+    from numerbay_desktop.ui.tx_runner import run_transactions
+
+    ctx = devnet_ctx
+    vault = ctx.devnet_info["vaults"][0]
+    seen: list[Any] = []
+
+    def look(dialog: Any) -> None:
+        seen.append(dialog.review)
+        dialog.reject()
+
+    # approving the vault as spender is enough to name it: the call goes to NMR, the vault is
+    # an argument; a call *to* the vault (fulfil) names it as the contract
+    intent = TxIntent(vault, bytes.fromhex("c9c4bfca"), label="probe")  # no such function
+    await run_transactions(None, ctx, [intent], what="Probe", on_review=look)
+    name = ctx.vault_names[vault]
+    assert name.startswith("Vault of ") and len(name) > len("Vault of ")
+    assert vault in ctx.pipeline.trusted_contracts
