@@ -14,8 +14,10 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from numerbay_desktop.chain.contracts import ContractAbi
 from numerbay_desktop.services.models import CommitmentOption, TierTerms
 from numerbay_desktop.services.vault_admin import DAY, NMR
+from tests.gui.owner_fixtures import owner_ctx  # noqa: F401 - used by pytestmark
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+# owner_ctx: after each test, the pages' background reads end before devnet_ctx closes.
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.usefixtures("owner_ctx")]
 
 
 def _addresses(n: int, seed: int = 1) -> list[str]:

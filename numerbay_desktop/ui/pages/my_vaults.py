@@ -207,7 +207,11 @@ class MyVaultsPage(Page):
         self._generation += 1
         generation = self._generation
         account = self.ctx.active_account if self.ctx is not None else None
-        if account is None or self.ctx is None or not self.ctx.is_connected:
+        no_factory = self.ctx is not None and (self.ctx.network is None
+                                               or self.ctx.network.factory is None)
+        if account is None or self.ctx is None or not self.ctx.is_connected or no_factory:
+            # the empty state says why (connect_network rewords it on a network without
+            # a vault factory)
             self.stack.setCurrentIndex(NO_ACCOUNT)
             return
         reads = self._reader()
