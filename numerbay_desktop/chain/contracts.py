@@ -94,6 +94,8 @@ class Function:
     mutability: str
     # Names of the outputs, or of the fields when the one output is a struct.
     output_fields: tuple[str, ...] = ()
+    # Per input: the field names of a struct input (empty for other types).
+    input_fields: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_abi(cls, entry: AbiEntry) -> Function:
@@ -112,6 +114,9 @@ class Function:
             output_types=tuple(abi_type(p) for p in entry.get("outputs", [])),
             mutability=str(entry.get("stateMutability", "nonpayable")),
             output_fields=fields,
+            input_fields=tuple(
+                tuple(str(c.get("name", "")) for c in p.get("components", [])) for p in inputs
+            ),
         )
 
     def encode(self, *args: Any) -> bytes:

@@ -34,7 +34,7 @@ SimulationMethod = Literal["eth_call", "eth_simulateV1", "state_override"]
 # Arguments of these functions that are NMR amounts (the vault's asset is NMR).
 _TOKEN_AMOUNT_FUNCTIONS = {"approve", "transfer", "transferFrom", "changeApproval", "mint",
                            "burn", "increaseAllowance", "decreaseAllowance"}
-_VAULT_AMOUNT_ARGS = {"assets", "amount", "payout", "burn", "capacity", "min_deposit"}
+_VAULT_AMOUNT_ARGS = {"assets", "amount", "payout", "burn", "capacity", "min_deposit", "max_amount"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +184,12 @@ def _call_review(
     value_text = format_amount(value, symbol="ETH")
     arguments: tuple[Argument, ...] = ()
     if decoded is not None:
+        fields = decoded.function.input_fields
         arguments = tuple(
             Argument(n, t, v, _display(decoded.contract, decoded.function.name, n, t, v,
-                                       names, to, network))
-            for n, t, v in decoded.arguments
+                                       names, to, network,
+                                       fields[i] if i < len(fields) else ()))
+            for i, (n, t, v) in enumerate(decoded.arguments)
         )
     where = to_name or (to if to else "a new contract")
     if to is None:
@@ -223,8 +225,21 @@ def _preferred_abis(to: str | None, network: Network) -> list[str]:
 
 def _display(
     abi_name: str, function: str, name: str, abi_type: str, value: Any,
-    names: ContractNames, to: str | None, network: Network,
+    names: ContractNames, to: str | None, network: Network, fields: tuple[str, ...] = (),
 ) -> str:
+    if abi_type.endswith("]") and isinstance(value, (list, tuple)):
+        inner = abi_type[: abi_type.rindex("[")]
+        items = [_display(abi_name, function, name, inner, v, names, to, network, fields)
+                 for v in value[:MAX_LIST_SHOWN]]
+        more = f"\n… and {len(value) - MAX_LIST_SHOWN} more" if len(value) > MAX_LIST_SHOWN else ""
+        return f"{len(value)} item(s)" + "".join(f"\n• {item}" for item in items) + more
+    if abi_type.startswith("(") and isinstance(value, (list, tuple)):
+        parts = []
+        for i, (kind, item) in enumerate(zip(_tuple_types(abi_type), value, strict=False)):
+            field = fields[i] if i < len(fields) and fields[i] else f"field {i + 1}"
+            shown = _display(abi_name, function, field, kind, item, names, to, network)
+            parts.append(f"{field.replace('_', ' ')}: {shown}")
+        return "\n".join(parts)
     if abi_type == "address":
         address = str(to_checksum_address(value))
         label = names.name_of(address)
@@ -243,8 +258,29 @@ def _display(
             return format_amount(value, 2, symbol="%")
         return str(value)
     if isinstance(value, bytes):
+        if len(value) > 32:  # a signature or a blob: the ends identify it, the rest wraps badly
+            return f"0x{value[:6].hex()}…{value[-6:].hex()} ({len(value)} bytes)"
         return "0x" + value.hex()
     return str(value)
+
+
+def _tuple_types(abi_type: str) -> list[str]:
+    """The component types of "(uint256,(address,bool)[],bytes)" at the top level."""
+    inner, depth, start, out = abi_type[1:abi_type.rindex(")")], 0, 0, []
+    for i, char in enumerate(inner):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            out.append(inner[start:i])
+            start = i + 1
+    if inner:
+        out.append(inner[start:])
+    return out
+
+
+MAX_LIST_SHOWN = 4
 
 
 def _same(a: str, b: str) -> bool:
