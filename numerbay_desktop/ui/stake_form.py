@@ -379,6 +379,8 @@ class StakeForm(QDialog):
     def _start_gas_estimate(self) -> None:
         from numerbay_desktop.ui.tasks import BackgroundOp
 
+        if self._closed:
+            return
         self._gas_task = BackgroundOp[None](
             self, self.estimate_gas, "Estimating the network fee").failure(self._gas_failed).run()
 
@@ -500,8 +502,9 @@ class StakeForm(QDialog):
 
 def open_stake_form(parent: QWidget | None, ctx: AppContext, vault_address: str) -> StakeForm:
     """Show the staking form for `vault_address` and start reading (`form.load_task`)."""
+    # Not deleted on close: the review dialog of a watch-only batch is the form's child, and
+    # what it exported lives on in the offline signing page (deleting it crashed at teardown).
     form = StakeForm(ctx, vault_address, parent)
-    form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     form.show()
     form.reload()
     return form
