@@ -66,6 +66,15 @@ class Cached(Generic[T]):
     fetched_at: float
 
 
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """A GraphQL object of the answer (absent: empty); anything else is a bad answer."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise NumeraiBadResponse(f"Numerai's API sent {what} the app cannot read.")
+    return value
+
+
 def check_authorization(
     auth: StakeAuthorization, submission_id: str, staker: str, max_wei: int
 ) -> None:
@@ -255,7 +264,7 @@ class NumeraiClient:
 
     async def nmr_price_usd(self) -> Decimal:
         data = await self.query(queries.NMR_PRICE)
-        price = (data.get("latestNmrPrice") or {}).get("priceUsd")
+        price = _object(data.get("latestNmrPrice"), "an NMR price").get("priceUsd")
         try:
             value = Decimal(str(price))
         except ArithmeticError:
@@ -298,7 +307,7 @@ class NumeraiClient:
             for i, name in enumerate(chunk):
                 row = data.get(f"d{i}")
                 if row is not None:
-                    rows = (row or {}).get("dailyModelPerformances")
+                    rows = _object(row, "daily performances").get("dailyModelPerformances")
                     out[name] = self._many(DailyPerformance, rows, "daily performances")
             return out
 
@@ -335,10 +344,13 @@ class NumeraiClient:
     async def submissions(self, model_id: str) -> list[Submission]:
         """The model's submissions (newest first); a submission id is what stake_auth takes."""
         data = await self.query(queries.MODEL_SUBMISSIONS, {"modelId": model_id}, auth=True)
-        model = data.get("model") or {}
+        model = _object(data.get("model"), "a model")
+        listed = model.get("submissions") or []
+        if not isinstance(listed, list):
+            raise NumeraiBadResponse("Numerai's API sent submissions the app cannot read.")
         rows = [
-            {"id": s.get("id"), "round_number": (s.get("round") or {}).get("number")}
-            for s in model.get("submissions") or []
+            {"id": s.get("id"), "round_number": _object(s.get("round"), "a round").get("number")}
+            for s in listed
             if isinstance(s, dict)
         ]
         return self._many(Submission, rows, "submissions")
