@@ -46,7 +46,6 @@ SORT_ASCENDING_ROLE = Qt.ItemDataRole.UserRole + 4  # as SORT_ROLE, missing = +i
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 5  # "<kind>\x1f<lower-case name>" on column 0
 MISSING = float("-inf")  # sorts below every number
 DASH = "—"
-MAX_RUNS = 16
 # Work per slice of `apply_in_slices` (each slice ~2-4 ms of GUI-thread time here, plus the
 # repaint it causes, ~6 ms).
 SLICE_ROWS = 60  # changed rows
@@ -347,14 +346,11 @@ class MarketTableModel(QStandardItemModel):
         pending = [(key, new) for key, new in fresh.items()
                    if key in self._rows and new is not self._rows[key]]
         for start in range(0, len(pending), SLICE_ROWS):
-            changed_rows: list[int] = []
-            columns_now: set[int] = set()
-            self.blockSignals(True)  # one dataChanged per run of rows below, not one per role
+            touched: list[QStandardItem] = []
+            self.blockSignals(True)  # one dataChanged per changed cell below, not one per role
             try:
                 for key, new in pending[start:start + SLICE_ROWS]:
-                    old = self._rows.get(key)
-                    if old is None:  # removed meanwhile (not possible within one apply)
-                        continue
+                    old = self._rows[key]
                     self._rows[key] = new
                     items = self._items[key]
                     if new.row is not old.row:  # ROW_ROLE gives the newest row (no repaint)
@@ -362,23 +358,19 @@ class MarketTableModel(QStandardItemModel):
                     if new.same_as(old):
                         continue
                     columns = _update_items(items, old, new)
-                    if columns:
-                        changed_rows.append(items[0].row())
-                        columns_now.update(columns)
+                    touched.extend(items[c] for c in columns)
+                    changed_columns.update(columns)
+                    counts[2] += 1
                     if new.kind != old.kind or new.name != old.name:
                         self.filter_moved = True
             finally:
                 self.blockSignals(False)
-            if changed_rows:
-                first, last = min(columns_now), max(columns_now)
-                runs = _runs(sorted(changed_rows))
-                if len(runs) > MAX_RUNS:  # one signal over the span beats hundreds of small
-                    runs = [(runs[0][0], runs[-1][1])]
-                for run_start, run_end in runs:
-                    self.dataChanged.emit(self.index(run_start, first),
-                                          self.index(run_end, last))
-                counts[2] += len(changed_rows)
-                changed_columns |= columns_now
+            # Qt emits these (C++): `dataChanged.emit` from Python leaks a reference to True
+            # per call in PySide6 6.12 (CPython aborts when it runs out); and one cell's
+            # signal repaints that cell only when it is on screen.
+            for item in touched:
+                item.emitDataChanged()
+            if touched:
                 yield
         added = [r for r in rows if r.key not in self._rows]
         for n, row in enumerate(added, 1):
@@ -397,17 +389,11 @@ class MarketTableModel(QStandardItemModel):
 
     def recolour(self) -> None:
         """Re-resolve the tones' colours after a theme change."""
-        self.blockSignals(True)
-        try:
-            for key, items in self._items.items():
-                prepared = self._rows[key]
-                for item, cell in zip(items, prepared.cells, strict=True):
+        for key, items in self._items.items():  # only cells with a tone have a colour
+            prepared = self._rows[key]
+            for item, cell in zip(items, prepared.cells, strict=True):
+                if cell.tone or prepared.row.greyed:
                     item.setData(_foreground(prepared, cell), _FOREGROUND)
-        finally:
-            self.blockSignals(False)
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
     # -- sorting ----------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -512,17 +498,6 @@ def _alignment(column: Column) -> int:
     return int((flag.AlignRight if column.numeric else flag.AlignLeft) | flag.AlignVCenter)
 
 
-def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted indices as (first, last) runs of neighbours."""
-    runs: list[tuple[int, int]] = []
-    for i in indices:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return runs
-
-
 _ALIGNMENTS = tuple(_alignment(c) for c in COLUMNS)
 
 
@@ -554,7 +529,8 @@ class MarketProxy(QSortFilterProxyModel):
         self._set_pattern()
 
     def refilter(self) -> None:
-        self.invalidateRowsFilter()
+        self.beginFilterChange()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_shown(self, *, candidates: bool, models: bool) -> None:
         kinds = {"vault"} | ({"candidate"} if candidates else set()) | (
