@@ -149,6 +149,9 @@ async def test_the_vault_pages_say_why_they_are_empty_on_mainnet(
         for key in ("marketplace", "portfolio", "my_vaults"):
             text = main_window.page(key).empty_state.text()
             assert "not yet published the vault factory on Ethereum mainnet" in text, key
+        main_window.set_network("mainnet", 1)  # the status poller's chain id comes later
+        text = main_window.page("marketplace").empty_state.text()
+        assert "not yet published the vault factory on Ethereum mainnet" in text
     finally:
         await ctx.close()
         ctx.shutdown()

@@ -506,9 +506,23 @@ class MarketplacePage(Page):
             menu.exec(self.table.viewport().mapToGlobal(position))
             menu.deleteLater()
 
+    def show_vaults_unavailable(self, sentence: str) -> None:
+        """This network has no vault factory: say so plainly, and keep saying it."""
+        self._unavailable = sentence
+        empty = self.empty_state
+        if empty is None:
+            return
+        empty.headline.setText(self.tr("No vaults on this network yet"))
+        empty.body.setText(sentence)
+        empty.first_step.setText(self.tr(
+            "To try staking now, choose the devnet sandbox in Settings and restart the app."))
+        if empty.action is not None:
+            empty.action.setText(self.tr("Open Settings"))
+        self.empty_target = "settings"
+
     def network_changed(self, network: str, chain_id: int | None) -> None:
         empty = self.empty_state
-        if empty is None or empty.action is None:
+        if empty is None or empty.action is None or getattr(self, "_unavailable", None):
             return
         headline, first_step, button, target = (
             self._connected if chain_id is not None else self._not_connected
