@@ -127,6 +127,8 @@ QPushButton:disabled { color: %(text_faint)s; }
 QPushButton#PrimaryButton { background: %(accent)s; color: %(on_accent)s;
     border: 1px solid %(accent)s; font-weight: 600; }
 QPushButton#PrimaryButton:hover { background: %(accent_hover)s; border-color: %(accent_hover)s; }
+QPushButton#PrimaryButton:disabled { background: %(surface_alt)s; color: %(text_faint)s;
+    border: 1px solid %(border)s; }
 QPushButton#SegmentButton { border-radius: 0; padding: 6px 18px; min-width: 64px; }
 QPushButton#SegmentButton[segment="first"] { border-top-left-radius: 8px;
     border-bottom-left-radius: 8px; }
