@@ -118,9 +118,10 @@ class Page(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PageRoot")
-        title = QLabel(self.TITLE)
+        # Subclasses mark TITLE and SUBTITLE for translation; they are translated here.
+        title = QLabel(self.tr(self.TITLE))
         title.setObjectName("PageTitle")
-        subtitle = QLabel(self.SUBTITLE)
+        subtitle = QLabel(self.tr(self.SUBTITLE))
         subtitle.setObjectName("PageSubtitle")
         subtitle.setWordWrap(True)
 
