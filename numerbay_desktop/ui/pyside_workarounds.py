@@ -9,6 +9,10 @@ reference count no session can exhaust (2**40: one leak per nanosecond for 18 mi
 or ten leaks a second for 3,000 years).
 
 Repro: `l = QLabel(); [l.setText("x") for _ in range(200_000)]` aborts without it.
+
+It does the same to True and False: pyqtgraph's items lose about 50 references to True
+building a plot and about 10 per redraw (measured with sys.getrefcount), so a chart redrawn
+on every keystroke aborts a session with "bool_dealloc". `pin_none()` pins all three.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ _PINNED = False
 
 
 def pin_none() -> None:
-    """Make None effectively immortal on CPython < 3.12 (idempotent)."""
+    """Make None, True and False effectively immortal on CPython < 3.12 (idempotent)."""
     global _PINNED
     if _PINNED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
         return
     _PINNED = True
     # ob_refcnt is the first field of every object (non-debug CPython builds).
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+    for value in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40

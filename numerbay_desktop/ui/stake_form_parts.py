@@ -5,8 +5,6 @@ Amounts arrive as integer wei and leave as text; floats only become chart coordi
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -22,28 +20,6 @@ from numerbay_desktop.ui.theme import current_palette
 
 WEI = 10**18
 DAY = 86_400
-_BOOLS_PINNED = False
-
-
-def pin_bools() -> None:
-    """Make True and False effectively immortal on CPython < 3.12 (idempotent).
-
-    PySide6 6.12 drops references to True it never took, as it does to None (see
-    `ui.pyside_workarounds.pin_none`): pyqtgraph's items lose about 50 building a plot and
-    about 10 per redraw, so a form redrawn on every keystroke takes True's count to zero
-    within a session and CPython aborts ("bool_dealloc"). Measured with sys.getrefcount.
-    """
-    global _BOOLS_PINNED
-    if _BOOLS_PINNED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    _BOOLS_PINNED = True
-    for value in (True, False):  # ob_refcnt is the first field of every object
-        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
-
-
-pin_bools()
-
-
 def pct(bps: int) -> str:
     text = f"{Decimal(bps) / 100:f}"
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"

@@ -289,3 +289,14 @@ async def test_animated_qr_survives_a_long_display(qapp: QApplication) -> None:
         qr.next_frame()
     assert qr.caption.text().startswith("Animated QR: frame")
     qr.deleteLater()
+
+
+def test_true_and_false_are_pinned_with_none() -> None:
+    """pyqtgraph under PySide6 6.12 drops references to True on every redraw, as Qt's void
+    calls do to None: `pin_none` (run by the app and this conftest) pins all three."""
+    import sys
+
+    if sys.version_info >= (3, 12):
+        return  # immortal there
+    for value in (None, True, False):
+        assert sys.getrefcount(value) > 1 << 39
