@@ -50,9 +50,18 @@ fuzz: setup
 tour: setup
 	$(OFFSCREEN) $(PY) tests/tour.py
 
+# BUNDLE_DIST / BUNDLE_WORK move the output and the build tree (e.g. to /tmp). The checks: the
+# CLI answers, the window paints, and the devnet starts from the bundle (its own CLI, anvil,
+# numpy via numerapi) in a fresh data folder, which builds the demo world (a few minutes).
+BUNDLE_DIST ?= dist
+BUNDLE_WORK ?= build
 bundle: setup
-	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
-	$(OFFSCREEN) dist/numerbay-desktop/numerbay-desktop --smoke
+	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath $(BUNDLE_DIST) --workpath $(BUNDLE_WORK) build.spec
+	$(BUNDLE_DIST)/numerbay-desktop/numerbay --help > /dev/null
+	$(OFFSCREEN) $(BUNDLE_DIST)/numerbay-desktop/numerbay-desktop --smoke
+	data=$$(mktemp -d) && $(OFFSCREEN) $(BUNDLE_DIST)/numerbay-desktop/numerbay-desktop \
+		--devnet --smoke --data-dir $$data; status=$$?; rm -rf $$data; exit $$status
+	du -sh $(BUNDLE_DIST)/numerbay-desktop
 
 lock: $(UV)
 	$(UV) lock
