@@ -1,7 +1,7 @@
 """The shared devnet world of a test session, and per-test rollback.
 
 `devnet_world` (session): the demo world of `numerbay devnet up` (contracts, 12 demo vaults,
-about 90 days of history, the local Numerai's GraphQL server), loaded from the cached state
+about 135 days of history, the local Numerai's GraphQL server), loaded from the cached state
 dump in `.cache/devnet` when it is there (keyed by the artifacts' hashes, the seed and the
 builder's version), else built once and cached. `devnet` (function): the same world, rolled
 back after the test (`evm_snapshot`/`evm_revert` together with the simulator's snapshot).

@@ -46,5 +46,5 @@ async def test_marketplace_reads_and_history_of_the_demo_world(devnet_world: Any
         assert client.stats.http_requests - before == 1
         events = [decode_log(log, prefer=["NumerBayVault", "VaultAdmin"]) for log in logs]
         names = {e.name for e in events if e is not None}
-        assert len(logs) > 100 and names  # ~90 days of deposits, stakes and settlements
+        assert len(logs) > 100 and names  # 135 days of deposits, stakes and settlements
         assert all(e is not None for e in events)
