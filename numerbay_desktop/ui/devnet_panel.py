@@ -36,6 +36,7 @@ from numerbay_desktop.services.devnet_control import (
     DevnetControlError,
     nmr_to_wei,
 )
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.settings_network import set_tone
 from numerbay_desktop.ui.tasks import BackgroundOp
 
@@ -43,19 +44,7 @@ MAX_ADVANCE = 60  # more at once is better done from the CLI (`numerbay devnet a
 
 
 def _section(title: str, note: str) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("Card")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(20, 16, 20, 16)
-    layout.setSpacing(8)
-    heading = QLabel(title)
-    heading.setObjectName("SectionTitle")
-    text = QLabel(note)
-    text.setProperty("role", "muted")
-    text.setWordWrap(True)
-    layout.addWidget(heading)
-    layout.addWidget(text)
-    return frame, layout
+    return cards.card(title, note, margins=(20, 16, 20, 16))
 
 
 def _nmr(wei: int) -> str:

@@ -36,6 +36,7 @@ from numerbay_desktop.services.vault_admin import (
     set_paused_intent,
 )
 from numerbay_desktop.services.vault_admin_reads import OwnerView
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.fee_ladder_editor import format_nmr
 from numerbay_desktop.ui.theme import current_palette
 
@@ -51,12 +52,7 @@ def _muted(text: str = "") -> QLabel:
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setObjectName("Card")
-    box = QVBoxLayout(card)
-    box.setContentsMargins(16, 12, 16, 12)
-    box.setSpacing(8)
-    return card, box
+    return cards.card(margins=(16, 12, 16, 12))
 
 
 def _title(text: str) -> QLabel:

@@ -45,6 +45,7 @@ from numerbay_desktop.services.round_calendar import (
     nmr_text,
     propose_stake,
 )
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.round_calendar_parts import (
     STATE_WORDS,
     RoundStrip,
@@ -70,24 +71,11 @@ VERIFIED = "✓ Authorization verified: digest and signer match."
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setObjectName("Card")
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(18, 14, 18, 14)
-    layout.setSpacing(8)
-    heading = QLabel(title)
-    heading.setObjectName("SectionTitle")
-    layout.addWidget(heading)
-    return card, layout
+    return cards.card(title)
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if role:
-        label.setProperty("role", role)
-    return label
+    return cards.label(text, role, wrap=True, selectable=True)
 
 
 class RoundCalendarPanel(QWidget):

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from numerbay_desktop.core import fees
 from numerbay_desktop.core.errors import InvalidInput
 from numerbay_desktop.core.units import parse_amount
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.stake_form_parts import (
     FeeChart,
     ScenarioTable,
@@ -63,11 +64,7 @@ PREVIEW_ROWS = ("Tier", "Fixed fee", "Profit share", "Unlocks", "Joins", "Networ
 
 
 def _label(text: str = "", role: str | None = None, wrap: bool = False) -> QLabel:
-    label = QLabel(text)
-    if role:
-        label.setProperty("role", role)
-    label.setWordWrap(wrap)
-    return label
+    return cards.label(text, role, wrap=wrap)
 
 
 class StakeForm(QDialog):

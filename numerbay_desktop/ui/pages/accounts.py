@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from numerbay_desktop.core.errors import NumerbayError
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.pages.base import EmptyState, Page
 from numerbay_desktop.ui.tasks import BackgroundOp, keep
 from numerbay_desktop.ui.theme import current_palette
@@ -48,12 +49,7 @@ MONO = "font-family: 'DejaVu Sans Mono', 'Consolas', 'Menlo', monospace;"
 
 
 def _label(text: str, role: str | None = None, name: str | None = None) -> QLabel:
-    label = QLabel(text)
-    if role:
-        label.setProperty("role", role)
-    if name:
-        label.setObjectName(name)
-    return label
+    return cards.label(text, role, name=name)
 
 
 def _badge(text: str, colour: str) -> QLabel:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from numerbay_desktop.core.errors import InvalidInput, NumerbayError
 from numerbay_desktop.core.units import format_nmr
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.pages.base import Page
 from numerbay_desktop.ui.theme import current_palette
 from numerbay_desktop.ui.verification_panel import card_table_style
@@ -143,15 +144,7 @@ def _nmr(wei: int) -> str:
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setObjectName("Card")
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(20, 16, 20, 16)
-    layout.setSpacing(10)
-    heading = QLabel(title)
-    heading.setObjectName("SectionTitle")
-    layout.addWidget(heading)
-    return card, layout
+    return cards.card(title, margins=(20, 16, 20, 16), spacing=10)
 
 
 def _table(headers: list[str]) -> QTableWidget:

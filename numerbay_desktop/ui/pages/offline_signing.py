@@ -44,6 +44,7 @@ from numerbay_desktop.chain.networks import DEVNET, MAINNET, SEPOLIA, Network
 from numerbay_desktop.core.errors import NumerbayError
 from numerbay_desktop.services.tx_signing import abi_registry
 from numerbay_desktop.store.atomic import write_text_atomic
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.offline_flows import ImportBox, ReviewList
 from numerbay_desktop.ui.pages.base import EmptyState, Page
 from numerbay_desktop.ui.qr_widgets import AnimatedQr
@@ -65,12 +66,7 @@ KNOWN_NETWORKS = {n.chain_id: n for n in (MAINNET, SEPOLIA, DEVNET)}
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setObjectName("Card")
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(18, 14, 18, 14)
-    layout.setSpacing(8)
-    return card, layout
+    return cards.card()
 
 
 def _message(parent: QVBoxLayout) -> QLabel:

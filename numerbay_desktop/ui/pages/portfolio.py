@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.pages.base import EmptyState, Page
 
 if TYPE_CHECKING:
@@ -470,13 +471,6 @@ class PortfolioPage(Page):
 
 
 def _card(title: str, widget: QWidget) -> QFrame:
-    card = QFrame()
-    card.setObjectName("Card")
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(18, 14, 18, 14)
-    layout.setSpacing(8)
-    heading = QLabel(title)
-    heading.setObjectName("SectionTitle")
-    layout.addWidget(heading)
+    frame, layout = cards.card(title)
     layout.addWidget(widget, 1)
-    return card
+    return frame

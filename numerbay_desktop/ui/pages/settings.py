@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from numerbay_desktop.store.settings import NETWORKS, Settings, save_settings
+from numerbay_desktop.ui import cards
 from numerbay_desktop.ui.pages.base import Page
 from numerbay_desktop.ui.settings_network import (
     RpcUrlEditor,
@@ -66,29 +67,11 @@ DATA_DIR_RULE = QT_TRANSLATE_NOOP(
 
 
 def _card(title: str, note: str | None = None) -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setObjectName("Card")
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(24, 20, 24, 20)
-    layout.setSpacing(10)
-    heading = QLabel(title)
-    heading.setObjectName("SectionTitle")
-    layout.addWidget(heading)
-    if note:
-        text = QLabel(note)
-        text.setProperty("role", "muted")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-    return card, layout
+    return cards.card(title, note, margins=(24, 20, 24, 20), spacing=10)
 
 
 def _value_label(text: str = "", role: str | None = None) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if role:
-        label.setProperty("role", role)
-    return label
+    return cards.label(text, role, wrap=True, selectable=True)
 
 
 def _scroll_bar_style() -> str:
