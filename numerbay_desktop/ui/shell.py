@@ -376,6 +376,16 @@ def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, 
         log.warning("event loop: %s", context.get("message", "unknown problem"))
 
 
+def _cancel_leftover_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """As asyncio.run does: cancel tasks nobody kept (a library's helper, a page's read) so
+    none is destroyed while pending when the loop closes; a stubborn one gets 3 seconds."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=3.0))
+
+
 def run_shell(
     app: QApplication,
     window: MainWindow,
@@ -392,7 +402,9 @@ def run_shell(
     shell = AppShell(app, window, data_dir, devnet=devnet, offline=offline, smoke=smoke)
     try:
         with loop:
-            return int(loop.run_until_complete(shell.run()))
+            code = int(loop.run_until_complete(shell.run()))
+            _cancel_leftover_tasks(loop)
+            return code
     except NumerbayError as error:
         print(f"numerbay-desktop: {error}", file=sys.stderr)
         return 2
