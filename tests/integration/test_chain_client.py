@@ -262,7 +262,7 @@ async def test_a_missing_multicall_falls_back_to_json_rpc_batches(
 ) -> None:
     nmr = nmr_abi().at(chain_world.nmr)
     mint(chain_world, OTHER, 9)
-    no_code = "0x00000000000000000000000000000000000c0dE0"
+    no_code = "0x00000000000000000000000000000000000c0de0"  # no code there
     network = chain_world.network(proxy.url, multicall=False).with_addresses(multicall3=no_code)
     async with ChainClient(network) as client:
         session, values = await client.pin_and_read([nmr.read("balanceOf", OTHER)])
