@@ -206,13 +206,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke and sys.stdout is not None:
         print(f"{FIRST_PAINT_MARK} {time.time():.6f}", flush=True)
 
+    from numerbay_desktop.ui.pyside_workarounds import SafePointCollector
     from numerbay_desktop.ui.shell import run_shell
 
+    collector = SafePointCollector()  # cyclic GC between Qt events only, never inside a paint
     try:
         return run_shell(
             app, window, data_dir, devnet=args.devnet, offline=args.offline, smoke=args.smoke
         )
     finally:
+        collector.timer.stop()
         lock.unlock()
 
 

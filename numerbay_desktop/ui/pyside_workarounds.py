@@ -32,3 +32,34 @@ def pin_none() -> None:
     # ob_refcnt is the first field of every object (non-debug CPython builds).
     for value in (None, True, False):
         ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
+
+
+class SafePointCollector:
+    """Python's cyclic garbage collector, run only between Qt events.
+
+    Left alone, a collection starts whenever an allocation crosses a threshold, including in
+    the middle of a paintEvent; collecting a cycle that holds a Qt wrapper there can delete a
+    C++ object Qt is still using (a segfault seen in the GUI tests, "Garbage-collecting" under
+    MainWindow.paintEvent). Automatic collection is switched off and a timer collects, by the
+    same generation thresholds, from the event loop where no Qt call is on the stack."""
+
+    def __init__(self, interval_ms: int = 500) -> None:
+        import gc
+
+        from PySide6.QtCore import QTimer
+
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.collect_due)
+        self.timer.start()
+
+    def collect_due(self) -> None:
+        import gc
+
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self._thresholds[generation]:
+                gc.collect(generation)
+                return

@@ -24,6 +24,30 @@ from numerbay_desktop.ui.pyside_workarounds import pin_none
 pin_none()  # as the app does: PySide6 6.12 on Python 3.11 leaks None references
 
 
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_at_safe_points() -> Iterator[None]:
+    """As the app does (SafePointCollector): no cyclic collection inside a Qt paint."""
+    import gc
+
+    from PySide6.QtWidgets import QApplication as App
+
+    App.instance() or App([])
+    from numerbay_desktop.ui.pyside_workarounds import SafePointCollector
+
+    collector = SafePointCollector()
+    yield
+    collector.timer.stop()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests() -> Iterator[None]:
+    import gc
+
+    yield
+    gc.collect()  # a safe point: between tests, outside any Qt event
+
+
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     import qasync
 

@@ -208,3 +208,22 @@ async def test_cancelled_op_calls_nothing(main_window: MainWindow, reporter: Err
     with pytest.raises(asyncio.CancelledError):
         await task
     assert results == [] and list(reporter.reported) == []
+
+
+def test_cyclic_garbage_is_collected_from_the_event_loop_only() -> None:
+    """SafePointCollector (as the app runs it): no automatic collection, one when due."""
+    import gc
+
+    from numerbay_desktop.ui.pyside_workarounds import SafePointCollector
+
+    assert not gc.isenabled()  # the session's collector, as in the app
+    collector = SafePointCollector(interval_ms=60_000)
+    try:
+        for _ in range(gc.get_threshold()[0] + 10):
+            cycle: list[object] = []
+            cycle.append(cycle)
+        assert gc.get_count()[0] > gc.get_threshold()[0]  # nothing collected on its own
+        collector.collect_due()
+        assert gc.get_count()[0] < gc.get_threshold()[0]
+    finally:
+        collector.timer.stop()
