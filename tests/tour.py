@@ -524,6 +524,7 @@ def main() -> int:
     import qasync
 
     app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # as the app does: a closing dialog must not quit
     loop = qasync.QEventLoop(app)
     with loop:
         return loop.run_until_complete(run(sys.argv[1:]))
