@@ -26,6 +26,12 @@ async def _owner_page(tour: Any, tab: int = 0, theme: str = "light") -> Any:
     page = tour.window.page("my_vaults")
     page.review_hook = lambda dialog: dialog.confirm_button.click()
     await page.load_now()
+    # A reload the account switch or showing the page started may be newer than ours (the
+    # newest load wins): wait for the page's body rather than assume ours built it.
+    for _ in range(600):
+        if getattr(page, "tabs", None) is not None and page.view is not None:
+            break
+        await asyncio.sleep(0.1)
     page.tabs.setCurrentIndex(tab)
     return page
 
