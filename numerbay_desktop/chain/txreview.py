@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
@@ -256,9 +257,12 @@ def _display(
             return format_amount(value, symbol="NMR")
         if name.endswith("_bps"):
             return format_amount(value, 2, symbol="%")
+        if name in _TIME_ARGS and 0 < value < 2**40:
+            when = datetime.fromtimestamp(value, tz=UTC).strftime("%d %b %Y %H:%M UTC")
+            return f"{when} ({value})"
         return str(value)
     if isinstance(value, bytes):
-        if len(value) > 32:  # a signature or a blob: the ends identify it, the rest wraps badly
+        if len(value) >= 32:  # a hash, signature or blob: the ends identify it and fit a line
             return f"0x{value[:6].hex()}…{value[-6:].hex()} ({len(value)} bytes)"
         return "0x" + value.hex()
     return str(value)
@@ -281,6 +285,7 @@ def _tuple_types(abi_type: str) -> list[str]:
 
 
 MAX_LIST_SHOWN = 4
+_TIME_ARGS = {"deadline", "eta", "expires_at", "unlock_time"}
 
 
 def _same(a: str, b: str) -> bool:

@@ -49,13 +49,16 @@ def keep(task: asyncio.Task[T]) -> asyncio.Task[T]:
     return task
 
 
+CANCEL_WAIT_S = 3.0
+
+
 async def cancel_all() -> None:
     """Cancel every running background task and wait for them (at shutdown)."""
     tasks = list(_running)
     for task in tasks:
         task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
+    if tasks:  # a task that swallows its cancellation must not keep the app from quitting
+        await asyncio.wait(tasks, timeout=CANCEL_WAIT_S)
 
 
 def _alive(widget: QWidget | None) -> bool:

@@ -28,6 +28,8 @@ def test_a_stake_authorization_reads_field_by_field() -> None:
     assert lines[2].lower().startswith("staker: " + STAKER.lower())
     assert "Vault of amber_signal" in lines[2]
     assert "max amount: 150 NMR" in lines
+    assert "deadline: 15 Jan 2027 08:00 UTC (1800000000)" in lines
+    assert "model id: 0x111111111111…111111111111 (32 bytes)" in lines
     assert shown["amount"] == "150 NMR"
     assert shown["signature"] == "0x2d2d2d2d2d2d…2d2d2d2d2d2d (65 bytes)"
     assert "b'" not in shown["authorization"]  # never Python's bytes repr
@@ -38,5 +40,5 @@ def test_a_proof_list_is_counted_and_shortened() -> None:
     shown = _review("settle_round", 1478, 3 * WAD, 0, proof)
     lines = shown["proof"].splitlines()
     assert lines[0] == "6 item(s)" and len(lines) == 1 + 4 + 1
-    assert lines[1] == "• 0x" + "00" * 32 and lines[-1] == "… and 2 more"
+    assert lines[1] == "• 0x000000000000…000000000000 (32 bytes)" and lines[-1] == "… and 2 more"
     assert shown["payout"] == "3 NMR"
