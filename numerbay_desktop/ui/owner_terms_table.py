@@ -145,9 +145,12 @@ class TermsTable(QWidget):
         return rows, bad
 
     def build_rows(self, rows: list[list[int]]) -> list[Any]:
+        """The parsed rows as the service's dataclasses (each editor says which: tiers,
+        commitments). An abstract hook: FeeLadderEditor and CommitmentEditor define it."""
         raise NotImplementedError
 
     def problems_of(self, values: list[Any]) -> list[Problem]:
+        """The factory's bounds applied to `values` (abstract, as `build_rows`)."""
         raise NotImplementedError
 
     def values(self) -> list[Any] | None:
