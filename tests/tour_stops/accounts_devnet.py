@@ -4,31 +4,11 @@ the status bar's "Acting as" picker."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.tour_stops.devnet_session import devnet_context, tour_stop
-
-
-async def _shell_context(tour: Any) -> Any:
-    """The app shell on the devnet (started here if no stop started it yet)."""
-    from numerbay_desktop.ui.shell import AppShell
-
-    shell = tour.state.get("shell")
-    if shell is None:
-        shell = AppShell(tour.app, tour.window, tour.data_dir, devnet=True)
-        tour.state["shell"] = shell
-        if not await shell.start():
-            raise RuntimeError("the devnet did not start; see the log in " + str(tour.data_dir))
-    ctx = shell.context
-    deadline = asyncio.get_running_loop().time() + 60
-    while not ctx.is_connected:
-        if asyncio.get_running_loop().time() > deadline:
-            raise RuntimeError("the app never connected to the devnet")
-        await asyncio.sleep(0.1)
-    return ctx
+from tests.tour_stops.devnet_session import devnet_context, shell_context, tour_stop
 
 
 async def demo_offer(tour: Any) -> None:
@@ -36,7 +16,7 @@ async def demo_offer(tour: Any) -> None:
     from numerbay_desktop.ui.theme import apply_theme
     from numerbay_desktop.wallet.accounts import AccountRegistry
 
-    ctx = await _shell_context(tour)
+    ctx = await shell_context(tour)
     apply_theme(tour.app, "light")
     tour.window.refresh_theme()
     page: Any = tour.window.page("accounts")

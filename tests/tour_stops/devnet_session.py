@@ -32,14 +32,10 @@ def tour_stop(name: str, prepare: Callable[..., Any], target: Callable[..., Any]
     return stop_class(name, prepare, target=target, after=after)
 
 
-async def devnet_context(tour: Any) -> Any:
-    """The shell's AppContext on the devnet, with the demo accounts (started on first use)."""
-    ctx = tour.state.get("devnet_ctx")
-    if ctx is not None:
-        return ctx
-    from numerbay_desktop.devnet.scenario import address_of, key_of
+async def shell_context(tour: Any) -> Any:
+    """The app shell on the devnet (started on first use) and its connected AppContext,
+    without any account (the accounts stops photograph the empty registry)."""
     from numerbay_desktop.ui.shell import AppShell
-    from numerbay_desktop.wallet.keystore import ScryptParams
 
     shell = tour.state.get("shell")
     if shell is None:
@@ -53,6 +49,18 @@ async def devnet_context(tour: Any) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise RuntimeError("the app never connected to the devnet")
         await asyncio.sleep(0.1)
+    return ctx
+
+
+async def devnet_context(tour: Any) -> Any:
+    """The shell's AppContext on the devnet, with the demo accounts (started on first use)."""
+    ctx = tour.state.get("devnet_ctx")
+    if ctx is not None:
+        return ctx
+    from numerbay_desktop.devnet.scenario import address_of, key_of
+    from numerbay_desktop.wallet.keystore import ScryptParams
+
+    ctx = await shell_context(tour)
     mnemonic = ctx.devnet_info["mnemonic"]
     ctx.registry.keystores.scrypt = ScryptParams(n=2**4, r=8, p=1, dklen=32)  # photos only
     have = {r.name for r in ctx.registry.accounts()}
